@@ -82,10 +82,14 @@ public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisp
     public override string ToString() =>
         _disposed ? "ActivationCache (disposed)" : $"ActivationCache with {Count} activations: {string.Join(", ", _order.Take(6))}{(Count > 6 ? ", ..." : "")}";
 
-    /// <summary>Adds (and takes ownership of) an activation. Called by the model during a forward pass.</summary>
+    /// <summary>Keeps an activation. Called by the model during a forward pass.</summary>
     internal void Add(string name, Tensor activation)
     {
         ThrowIfDisposed();
+        // The cache keeps its own handle on the activation's memory (no copy), outside the forward pass's dispose
+        // scope: one tensor can pass two hook points (resid_post of a block is resid_pre of the next), and a hook can
+        // return a tensor the caller owns, and each must stay valid until the cache is disposed.
+        activation = activation.alias().DetachFromDisposeScope();
         if (_activations.Remove(name, out var old)) { old.Dispose(); _order.Remove(name); }
         _activations[name] = activation;
         _order.Add(name);

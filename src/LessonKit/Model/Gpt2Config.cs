@@ -133,6 +133,14 @@ public sealed record Gpt2Config
         return config;
     }
 
+    /// <summary>Two configs are equal when every public value is (a DMlp left at its default equals 4 × DModel given explicitly).</summary>
+    public bool Equals(Gpt2Config? other) =>
+        other is not null && NLayers == other.NLayers && NHeads == other.NHeads && DModel == other.DModel && DMlp == other.DMlp &&
+        NCtx == other.NCtx && DVocab == other.DVocab && LayerNormEpsilon.Equals(other.LayerNormEpsilon) &&
+        ActivationFunction == other.ActivationFunction && ModelName == other.ModelName;
+
+    public override int GetHashCode() => HashCode.Combine(NLayers, NHeads, DModel, DMlp, NCtx, DVocab, LayerNormEpsilon, HashCode.Combine(ActivationFunction, ModelName));
+
     /// <summary>Writes this configuration as a Hugging Face <c>config.json</c> text.</summary>
     public string ToJson()
     {

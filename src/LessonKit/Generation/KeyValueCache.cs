@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit;
+
+/// <summary>
+/// The keys and values of every position seen so far, one <see cref="LayerKeyValueCache"/> per layer, so that
+/// generating the next token computes attention for the new position only instead of the whole prefix again.
+/// Buffers are allocated once for the full context and filled in place.
+/// </summary>
+public sealed class KeyValueCache : IDisposable
+{
+    private readonly LayerKeyValueCache[] _layers;
+
+    internal KeyValueCache(Gpt2Config config, long batch, Device device)
+    {
+        _layers = Enumerable.Range(0, config.NLayers)
+            .Select(_ => new LayerKeyValueCache(batch, config.NHeads, config.NCtx, config.DHead, device)).ToArray();
+        Capacity = config.NCtx;
+        Config = config;
+        Batch = batch;
+    }
+
+    /// <summary>The shape of the model this cache belongs to.</summary>
+    public Gpt2Config Config { get; }
+
+    /// <summary>How many sequences it holds.</summary>
+    public long Batch { get; }
+
+    /// <summary>How many positions are cached.</summary>
+    public int Length => _layers[0].Length;
+
+    /// <summary>How many positions fit: the model's context length.</summary>
+    public int Capacity { get; }
+
+    internal LayerKeyValueCache this[int layer] => _layers[layer];
+
+    /// <summary>Frees the buffers.</summary>
+    public void Dispose()
+    {
+        foreach (var layer in _layers) layer.Dispose();
+    }
+}
+
+/// <summary>One layer's cached keys and values: [batch, head, position, d_head] buffers and how much of them is filled.</summary>
+internal sealed class LayerKeyValueCache : IDisposable
+{
+    private readonly Tensor _keys;   // [batch, head, n_ctx, d_head]
+    private readonly Tensor _values; // [batch, head, n_ctx, d_head]
+
+    public LayerKeyValueCache(long batch, int heads, int capacity, int dHead, Device device)
+    {
+        _keys = torch.empty(batch, heads, capacity, dHead, device: device).DetachFromDisposeScope();
+        _values = torch.empty(batch, heads, capacity, dHead, device: device).DetachFromDisposeScope();
+    }
+
+    public int Length { get; private set; }
+
+    /// <summary>
+    /// Writes the new positions' keys and values [batch, head, new, d_head] after the cached ones and returns views of
+    /// everything cached so far [batch, head, past + new, d_head].
+    /// </summary>
+    public (Tensor Keys, Tensor Values) Append(Tensor keys, Tensor values)
+    {
+        int added = (int)keys.shape[2];
+        if (Length + added > _keys.shape[2])
+            throw new InvalidOperationException($"The KV cache holds {_keys.shape[2]} positions; {Length} are used and {added} more do not fit.");
+        _keys.narrow(2, Length, added).copy_(keys);
+        _values.narrow(2, Length, added).copy_(values);
+        Length += added;
+        return (_keys.narrow(2, 0, Length), _values.narrow(2, 0, Length));
+    }
+
+    /// <summary>Forgets positions from <paramref name="length"/> on (used to undo a failed step).</summary>
+    public void Truncate(int length) => Length = Math.Min(Length, length);
+
+    public void Dispose()
+    {
+        _keys.Dispose();
+        _values.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Generation;
+
+/// <summary>
+/// Chooses the next token from the last position's logits: greedy at temperature 0; otherwise softmax(logits / T),
+/// optionally cut to the <c>topK</c> most likely tokens and/or the smallest set whose probability reaches <c>topP</c>
+/// (nucleus sampling), then one draw from a seeded generator, so the same seed gives the same text.
+/// </summary>
+internal sealed class NextTokenSampler : IDisposable
+{
+    private readonly double _temperature;
+    private readonly int? _topK;
+    private readonly double? _topP;
+    private readonly torch.Generator? _generator;
+
+    public NextTokenSampler(double temperature, int? topK, double? topP, int? seed)
+    {
+        if (!double.IsFinite(temperature) || temperature < 0)
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be 0 (greedy) or a positive number such as 0.7 or 1.0.");
+        if (topK is < 1)
+            throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1 (or null for no limit).");
+        if (topP is not null && !(topP > 0 && topP <= 1))
+            throw new ArgumentOutOfRangeException(nameof(topP), topP, "topP must be in (0, 1], such as 0.9 (or null for no limit).");
+        _temperature = temperature;
+        _topK = topK;
+        _topP = topP;
+        if (temperature > 0) _generator = new torch.Generator((ulong)(seed ?? Random.Shared.Next()));
+    }
+
+    /// <summary>
+    /// Picks a token from logits [d_vocab]. Returns it with its probability and the <paramref name="candidates"/> most
+    /// likely tokens, probabilities taken from softmax(logits / T) (T = 1 when greedy) before any top-k / top-p cut.
+    /// </summary>
+    public (int Token, float Probability, (int Id, float Probability)[] Top) Choose(Tensor logits, int candidates)
+    {
+        var probabilities = (_temperature > 0 ? logits / _temperature : logits).softmax(-1); // [d_vocab]
+        var (topValues, topIds) = probabilities.topk(Math.Min(candidates, (int)probabilities.shape[0]));
+        var top = topIds.data<long>().Zip(topValues.data<float>(), (id, p) => ((int)id, p)).ToArray();
+
+        int token = _temperature == 0 ? (int)logits.argmax().ToInt64() : Sample(probabilities);
+        return (token, probabilities[token].ToSingle(), top);
+    }
+
+    private int Sample(Tensor probabilities)
+    {
+        var kept = probabilities;
+        if (_topK is int k && k < kept.shape[0])
+        {
+            var threshold = kept.topk(k).values[-1];
+            kept = kept.where(kept >= threshold, 0f);
+        }
+        if (_topP is double p && p < 1)
+        {
+            var (sorted, order) = kept.sort(descending: true);
+            // Keep a token while the probability of the tokens ranked above it is still below p: always at least the first.
+            var before = sorted.cumsum(0) - sorted;
+            var keepSorted = before < p * sorted.sum();
+            var keep = torch.zeros_like(keepSorted).scatter_(0, order, keepSorted);
+            kept = kept.where(keep, 0f);
+        }
+        return (int)torch.multinomial(kept, 1, generator: _generator).ToInt64();
+    }
+
+    public void Dispose() => _generator?.Dispose();
+}

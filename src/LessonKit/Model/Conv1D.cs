@@ -1,0 +1,31 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LessonKit.Model;
+
+/// <summary>
+/// GPT-2's linear layer, as Hugging Face names it: <c>y = x · W + b</c> with the weight stored [in, out]
+/// (transposed compared with <c>nn.Linear</c>), exactly as the checkpoints ship it.
+/// </summary>
+internal sealed class Conv1D : nn.Module
+{
+    // Field names are the checkpoint's: named_parameters() gives "weight" and "bias".
+#pragma warning disable IDE1006
+    private readonly Parameter weight; // [in, out]
+    private readonly Parameter bias;   // [out]
+#pragma warning restore IDE1006
+
+    public Conv1D(int inFeatures, int outFeatures, Device device) : base(nameof(Conv1D))
+    {
+        weight = new Parameter(torch.zeros(inFeatures, outFeatures, device: device), requires_grad: false);
+        bias = new Parameter(torch.zeros(outFeatures, device: device), requires_grad: false);
+        RegisterComponents();
+    }
+
+    public Tensor Weight => weight;
+    public Tensor Bias => bias;
+
+    /// <summary>[batch, pos, in] → [batch, pos, out].</summary>
+    public Tensor Forward(Tensor x) => torch.addmm(bias, x.flatten(0, -2), weight, 1, 1).unflatten(0, x.shape[..^1]);
+}

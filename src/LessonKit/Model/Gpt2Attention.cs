@@ -1,0 +1,60 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Model;
+
+/// <summary>
+/// Multi-head causal self-attention, computed step by step so every intermediate is a hook point:
+/// q, k, v [batch, pos, head, d_head] → scores = q·kᵀ / √d_head with the causal mask [batch, head, query, key]
+/// → pattern = softmax(scores) → z = pattern·v [batch, pos, head, d_head] → output projection [batch, pos, d_model].
+/// </summary>
+internal sealed class Gpt2Attention : nn.Module
+{
+#pragma warning disable IDE1006
+    private readonly Conv1D c_attn; // d_model → 3·d_model: queries, keys and values of every head at once
+    private readonly Conv1D c_proj; // d_model → d_model: the heads' outputs mixed back into the residual stream
+#pragma warning restore IDE1006
+    private readonly int _nHeads;
+    private readonly int _dHead;
+    private readonly double _scale;
+    private readonly BlockHookPoints _points;
+
+    public Gpt2Attention(Gpt2Config config, BlockHookPoints points, Device device) : base(nameof(Gpt2Attention))
+    {
+        c_attn = new Conv1D(config.DModel, 3 * config.DModel, device);
+        c_proj = new Conv1D(config.DModel, config.DModel, device);
+        _nHeads = config.NHeads;
+        _dHead = config.DHead;
+        _scale = 1.0 / Math.Sqrt(config.DHead);
+        _points = points;
+        RegisterComponents();
+    }
+
+    /// <param name="x">The first LayerNorm's output [batch, pos, d_model].</param>
+    /// <param name="causalMask">True where a query may NOT look: [query, key], keys including any cached past.</param>
+    /// <param name="pastKeysValues">This layer's KV cache during generation, or null.</param>
+    /// <returns>The attention output [batch, pos, d_model] (before it is added to the residual stream).</returns>
+    public Tensor Forward(Tensor x, HookRunner hooks, Tensor causalMask, LayerKeyValueCache? pastKeysValues)
+    {
+        long batch = x.shape[0], positions = x.shape[1];
+
+        // One matmul makes every head's query, key and value: [batch, pos, 3, head, d_head].
+        var qkv = c_attn.Forward(x).view(batch, positions, 3, _nHeads, _dHead);
+        var q = hooks.Run(_points.Q, qkv.select(2, 0)); // [batch, pos, head, d_head]
+        var k = hooks.Run(_points.K, qkv.select(2, 1));
+        var v = hooks.Run(_points.V, qkv.select(2, 2));
+
+        var queries = q.transpose(1, 2); // [batch, head, query, d_head]
+        var keys = k.transpose(1, 2);    // [batch, head, key, d_head]
+        var values = v.transpose(1, 2);  // [batch, head, key, d_head]
+        if (pastKeysValues is not null) (keys, values) = pastKeysValues.Append(keys, values);
+
+        // How much each query matches each key, scaled so the softmax does not saturate as d_head grows.
+        var scores = torch.matmul(queries, keys.transpose(-2, -1)).mul_(_scale); // [batch, head, query, key]
+        scores = hooks.Run(_points.AttnScores, scores.masked_fill_(causalMask, double.NegativeInfinity));
+        var pattern = hooks.Run(_points.Pattern, scores.softmax(-1)); // each row sums to 1 over the keys
+
+        var z = hooks.Run(_points.Z, torch.matmul(pattern, values).transpose(1, 2)); // [batch, pos, head, d_head]
+        return c_proj.Forward(z.reshape(batch, positions, _nHeads * _dHead));
+    }
+}

@@ -1,0 +1,77 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LessonKit.Model;
+
+/// <summary>
+/// The GPT-2 network itself: token embedding + learned position embedding, the blocks, a final LayerNorm, and the
+/// unembedding, which reuses the token embedding matrix (tied weights). Its parameter names are Hugging Face's
+/// (<c>wte.weight</c>, <c>h.0.attn.c_attn.weight</c>, <c>ln_f.bias</c>, ...), so loading a checkpoint is a name match.
+/// </summary>
+internal sealed class Gpt2Transformer : nn.Module
+{
+#pragma warning disable IDE1006
+    private readonly EmbeddingTable wte; // [d_vocab, d_model] token embeddings, also the unembedding
+    private readonly EmbeddingTable wpe; // [n_ctx, d_model] learned position embeddings
+    private readonly ModuleList<Gpt2Block> h;
+    private readonly Gpt2LayerNorm ln_f;
+#pragma warning restore IDE1006
+    private readonly Tensor _futureMask; // [n_ctx, n_ctx], true above the diagonal: key after query
+    private readonly Gpt2Config _config;
+
+    private static readonly HookPoint HookEmbed = new("hook_embed", null);
+    private static readonly HookPoint HookPosEmbed = new("hook_pos_embed", null);
+    private static readonly HookPoint HookLnFinalScale = new("ln_final.hook_scale", null);
+    private static readonly HookPoint HookLnFinalNormalized = new("ln_final.hook_normalized", null);
+
+    public Gpt2Transformer(Gpt2Config config, Device device) : base(nameof(Gpt2Transformer))
+    {
+        _config = config;
+        wte = new EmbeddingTable(config.DVocab, config.DModel, device);
+        wpe = new EmbeddingTable(config.NCtx, config.DModel, device);
+        h = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.NLayers).Select(l => new Gpt2Block(config, l, device)).ToArray());
+        ln_f = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, HookLnFinalScale, HookLnFinalNormalized, device);
+        _futureMask = torch.ones(config.NCtx, config.NCtx, dtype: ScalarType.Bool, device: device).triu(1);
+        RegisterComponents();
+    }
+
+    /// <summary>The token embedding matrix [d_vocab, d_model] (also the unembedding, transposed).</summary>
+    public Tensor TokenEmbedding => wte.Weight;
+
+    /// <summary>The learned position embeddings [n_ctx, d_model].</summary>
+    public Tensor PositionEmbedding => wpe.Weight;
+
+    /// <summary>
+    /// Runs the network on token ids [batch, pos] and returns logits [batch, pos, d_vocab]
+    /// (or [batch, 1, d_vocab] for the last position only, which is all generation needs).
+    /// With a KV cache, <paramref name="tokens"/> are the new positions only and the cache grows by them.
+    /// </summary>
+    public Tensor Forward(Tensor tokens, HookRunner hooks, KeyValueCache? cache = null, bool lastPositionOnly = false)
+    {
+        long batch = tokens.shape[0], positions = tokens.shape[1];
+        int past = cache?.Length ?? 0;
+
+        var embed = hooks.Run(HookEmbed, wte.Lookup(tokens)); // [batch, pos, d_model]
+        var posEmbed = hooks.Run(HookPosEmbed, wpe.Weight.narrow(0, past, positions).expand(batch, positions, -1)); // [batch, pos, d_model]
+        var residual = embed + posEmbed;
+
+        // Query i sits at absolute position past + i and may look at keys 0 .. past + i.
+        var causalMask = _futureMask.narrow(0, past, positions).narrow(1, 0, past + positions); // [query, key]
+        try
+        {
+            for (int layer = 0; layer < h.Count; layer++)
+                residual = h[layer].Forward(residual, hooks, causalMask, cache?[layer]);
+        }
+        catch when (cache is not null)
+        {
+            // Leave the cache as it was before this step, so a failed step (a hook that threw) corrupts nothing.
+            for (int layer = 0; layer < h.Count; layer++) cache[layer].Truncate(past);
+            throw;
+        }
+
+        if (lastPositionOnly) residual = residual.narrow(1, positions - 1, 1);
+        var normalized = ln_f.Forward(residual, hooks);
+        return nn.functional.linear(normalized, wte.Weight); // [batch, pos, d_vocab]: each position's score for every token
+    }
+}

@@ -1,0 +1,108 @@
+using LessonKit.Runtime;
+using LessonKit.Text;
+using LessonKit.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit;
+
+public sealed partial class HookedGpt2
+{
+    /// <summary>Files a checkpoint directory holds, as Hugging Face lays them out.</summary>
+    public static class CheckpointFiles
+    {
+        public const string Config = "config.json";
+        public const string Weights = "model.safetensors";
+        public const string Vocab = "vocab.json";
+        public const string Merges = "merges.txt";
+        public const string PickleWeights = "pytorch_model.bin";
+    }
+
+    /// <summary>
+    /// A model with random weights in the given shape, initialized as Hugging Face initializes GPT-2
+    /// (normal(0, 0.02); output projections scaled by 1/√(2·n_layers); LayerNorms 1 and 0; biases 0).
+    /// The same seed always gives the same weights.
+    /// </summary>
+    public static HookedGpt2 FromConfig(Gpt2Config config, int seed = 0, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        TorchRuntime.EnsureReady();
+        var model = new HookedGpt2(config, Gpt2Tokenizer.Default, device ?? torch.CPU);
+        model.InitializeRandomly(seed);
+        return model;
+    }
+
+    /// <summary>
+    /// Loads GPT-2 from a checkpoint directory in Hugging Face layout (<c>config.json</c>, <c>model.safetensors</c>,
+    /// and optionally <c>vocab.json</c> + <c>merges.txt</c>) or, for a hub name, downloads it first
+    /// (<c>gpt2</c>, <c>gpt2-medium</c>, <c>gpt2-large</c>, <c>gpt2-xl</c>, <c>distilgpt2</c>, or <c>owner/name</c>).
+    /// </summary>
+    public static HookedGpt2 FromPretrained(string nameOrDirectory, Device? device = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
+        TorchRuntime.EnsureReady();
+        string directory = ResolveCheckpointDirectory(nameOrDirectory);
+        return LoadDirectory(directory, device ?? torch.CPU, Path.Exists(nameOrDirectory) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))) : nameOrDirectory);
+    }
+
+    /// <summary>Writes this model as a Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer files).</summary>
+    public void SaveCheckpoint(string directory)
+    {
+        ThrowIfDisposed();
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, CheckpointFiles.Config), Config.ToJson());
+        SafetensorsWriter.Save(Path.Combine(directory, CheckpointFiles.Weights),
+            _network.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)),
+            new Dictionary<string, string> { ["format"] = "pt" });
+        Tokenizer.SaveFiles(directory);
+    }
+
+    private static HookedGpt2 LoadDirectory(string directory, Device device, string modelName)
+    {
+        string weightsPath = Path.Combine(directory, CheckpointFiles.Weights);
+        if (!File.Exists(weightsPath))
+        {
+            if (File.Exists(Path.Combine(directory, CheckpointFiles.PickleWeights)))
+                throw new FileNotFoundException(
+                    $"'{directory}' has only {CheckpointFiles.PickleWeights}. LessonKit never loads pickle files (they can run code); " +
+                    $"it needs {CheckpointFiles.Weights}. Convert it once in Python: " +
+                    "AutoModelForCausalLM.from_pretrained(dir).save_pretrained(dir, safe_serialization=True).", weightsPath);
+            throw new FileNotFoundException($"'{directory}' has no {CheckpointFiles.Weights}: a GPT-2 checkpoint directory needs config.json and model.safetensors.", weightsPath);
+        }
+
+        var config = Gpt2Config.FromFile(Path.Combine(directory, CheckpointFiles.Config), modelName);
+        string vocab = Path.Combine(directory, CheckpointFiles.Vocab), merges = Path.Combine(directory, CheckpointFiles.Merges);
+        var tokenizer = File.Exists(vocab) && File.Exists(merges) ? Gpt2Tokenizer.FromFiles(vocab, merges) : Gpt2Tokenizer.Default;
+
+        var model = new HookedGpt2(config, tokenizer, device);
+        try
+        {
+            using var file = SafetensorsFile.Open(weightsPath);
+            Gpt2CheckpointLoader.Load(model._network, file);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private void InitializeRandomly(int seed)
+    {
+        using var noGrad = torch.no_grad();
+        using var generator = new torch.Generator((ulong)seed);
+        const double std = 0.02;
+        double projectionStd = std / Math.Sqrt(2.0 * Config.NLayers);
+        foreach (var (name, parameter) in _network.named_parameters())
+        {
+            if (name.StartsWith("ln_", StringComparison.Ordinal) || name.Contains(".ln_", StringComparison.Ordinal))
+                parameter.fill_(name.EndsWith(".weight", StringComparison.Ordinal) ? 1.0 : 0.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal))
+                parameter.zero_();
+            else
+                parameter.normal_(0, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projectionStd : std, generator);
+        }
+    }
+}

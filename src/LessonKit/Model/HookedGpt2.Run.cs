@@ -1,0 +1,97 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit;
+
+public sealed partial class HookedGpt2
+{
+    /// <summary>Logits [batch, pos, d_vocab] for token ids [pos] or [batch, pos]: every position's score for every next token.</summary>
+    public Tensor Forward(Tensor tokens) => Run(tokens, HookRunner.None);
+
+    /// <summary>Logits [1, pos, d_vocab] for a text, with <c>&lt;|endoftext|&gt;</c> prepended.</summary>
+    public Tensor Forward(string text) => Forward(ToTokens(text));
+
+    /// <summary>
+    /// Runs the model and keeps the activations at the hook points <paramref name="namesFilter"/> accepts (every hook
+    /// point when null). Dispose the cache when done with it.
+    /// <code>var (logits, cache) = model.RunWithCache(tokens, name => name.EndsWith("hook_pattern"));</code>
+    /// </summary>
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(Tensor tokens, Func<string, bool>? namesFilter = null)
+    {
+        var cache = new ActivationCache(Config);
+        try
+        {
+            var logits = Run(tokens, new HookRunner(cache: cache, cacheFilter: namesFilter));
+            return (logits, cache);
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the model and keeps only the named activations: full names (<c>blocks.0.attn.hook_pattern</c>) or
+    /// short names with a layer are resolved first, and an unknown name is an error that suggests the closest ones.
+    /// </summary>
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(Tensor tokens, IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var wanted = names.Select(CheckedHookName).ToHashSet(StringComparer.Ordinal);
+        return RunWithCache(tokens, wanted.Contains);
+    }
+
+    /// <summary>
+    /// Runs the model with hook functions at the named hook points, and returns the logits. A hook gets the activation
+    /// and its <see cref="HookPoint"/> and returns a replacement (same shape) or null to keep it. The hooks apply to
+    /// this call only; nothing stays attached to the model, even when a hook throws.
+    /// <code>model.RunWithHooks(tokens, ("blocks.3.attn.hook_pattern", (act, hook) => act * 0));</code>
+    /// </summary>
+    public Tensor RunWithHooks(Tensor tokens, params (string Name, HookFunction Hook)[] hooks) =>
+        Run(tokens, new HookRunner(GroupHooks(hooks)));
+
+    /// <summary>Runs with hooks and also caches the activations the filter accepts (after the hooks have run).</summary>
+    public (Tensor Logits, ActivationCache Cache) RunWithHooksAndCache(Tensor tokens, Func<string, bool>? namesFilter, params (string Name, HookFunction Hook)[] hooks)
+    {
+        var cache = new ActivationCache(Config);
+        try
+        {
+            return (Run(tokens, new HookRunner(GroupHooks(hooks), cache, namesFilter)), cache);
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
+    }
+
+    private Dictionary<string, HookFunction[]> GroupHooks((string Name, HookFunction Hook)[] hooks)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        foreach (var (name, hook) in hooks)
+        {
+            CheckedHookName(name);
+            if (hook is null) throw new ArgumentNullException(nameof(hooks), $"The hook function for '{name}' is null.");
+        }
+        return hooks.GroupBy(h => h.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(h => h.Hook).ToArray(), StringComparer.Ordinal);
+    }
+
+    private string CheckedHookName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (HookNames.TryParse(name, Config.NLayers) is not null) return name;
+        throw new ArgumentException(HookNames.UnknownMessage(name, Config.NLayers), nameof(name));
+    }
+
+    /// <summary>One forward pass without autograd; every intermediate tensor is freed except the logits and what the cache keeps.</summary>
+    private Tensor Run(Tensor tokens, HookRunner hooks)
+    {
+        ThrowIfDisposed();
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var ids = PrepareTokens(tokens);
+        return _network.Forward(ids, hooks).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,72 @@
+using LessonKit.Model;
+using LessonKit.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit;
+
+/// <summary>
+/// GPT-2 with TransformerLens-style hook points: run it, cache what happens inside (<see cref="RunWithCache(Tensor, Func{string, bool}?)"/>),
+/// or change an activation on the way (<see cref="RunWithHooks"/>). Weights are Hugging Face's, used as shipped,
+/// so logits match the Hugging Face model. Inference only: no gradients are tracked.
+/// <code>
+/// using var model = HookedGpt2.FromPretrained("gpt2");
+/// var (logits, cache) = model.RunWithCache(model.ToTokens("The cat sat"));
+/// Tensor pattern = cache["pattern", 0]; // [1, head, query, key]
+/// </code>
+/// </summary>
+public sealed partial class HookedGpt2 : IDisposable
+{
+    private readonly Gpt2Transformer _network;
+    private bool _disposed;
+
+    private HookedGpt2(Gpt2Config config, Gpt2Tokenizer tokenizer, Device device)
+    {
+        config.Validate();
+        Config = config;
+        Tokenizer = tokenizer;
+        Device = device;
+        using (torch.no_grad()) _network = new Gpt2Transformer(config, device);
+        _network.eval();
+        ParameterCount = _network.parameters().Sum(p => p.numel());
+    }
+
+    /// <summary>The model's shape: layers, heads, widths, context length, vocabulary size.</summary>
+    public Gpt2Config Config { get; }
+
+    /// <summary>GPT-2's byte-level BPE tokenizer (the checkpoint's own files when it ships them).</summary>
+    public Gpt2Tokenizer Tokenizer { get; }
+
+    /// <summary>Where the weights live and the computation runs (CPU unless a CUDA device was asked for).</summary>
+    public Device Device { get; }
+
+    /// <summary>Number of parameters; the token embedding, shared with the unembedding, is counted once.</summary>
+    public long ParameterCount { get; }
+
+    /// <summary>Every hook point of this model, in the order a forward pass reaches them.</summary>
+    public IReadOnlyList<string> HookPointNames => HookNames.All(Config.NLayers);
+
+    /// <summary>The token embedding matrix W_E [d_vocab, d_model]; also the unembedding (W_U = W_Eᵀ). Read-only use.</summary>
+    public Tensor EmbeddingWeights => _network.TokenEmbedding;
+
+    /// <summary>The learned position embeddings W_pos [n_ctx, d_model]. Read-only use.</summary>
+    public Tensor PositionEmbeddingWeights => _network.PositionEmbedding;
+
+    /// <summary>Every weight by its Hugging Face name (<c>h.0.attn.c_attn.weight</c>, ...). Read-only use.</summary>
+    public IReadOnlyDictionary<string, Tensor> Weights =>
+        _network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+
+    /// <summary>Frees the weights.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _network.Dispose();
+    }
+
+    public override string ToString() =>
+        $"HookedGpt2 '{Config.ModelName}': {Config.NLayers} layers, {Config.NHeads} heads, d_model {Config.DModel}, " +
+        $"context {Config.NCtx}, vocabulary {Config.DVocab}, {ParameterCount:N0} parameters, on {Device}";
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

@@ -1,0 +1,69 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Weights;
+
+/// <summary>
+/// Copies a Hugging Face GPT-2 checkpoint (<c>model.safetensors</c>) into the network's parameters. Hugging Face
+/// names map one to one onto ours; the differences between checkpoints are handled here:
+/// keys with or without the <c>transformer.</c> prefix; <c>lm_head.weight</c> present or absent (GPT-2 ties it to
+/// <c>wte.weight</c>, so it is not read); the old <c>h.N.attn.bias</c> / <c>h.N.attn.masked_bias</c> buffers (the causal
+/// mask, which we build ourselves) ignored; Conv1D weights stored [in, out], as we use them.
+/// </summary>
+internal static class Gpt2CheckpointLoader
+{
+    private const string Prefix = "transformer.";
+
+    /// <summary>Loads every parameter from the file; a missing key, a wrong shape or an unexpected key is an error that names it.</summary>
+    public static void Load(nn.Module network, SafetensorsFile file)
+    {
+        var parameters = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var keyFor = MapCheckpointKeys(file, parameters.Keys.ToHashSet());
+
+        var missing = parameters.Keys.Where(name => !keyFor.ContainsKey(name)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException(
+                $"{file.Path}: the checkpoint has no weights for {Describe(missing)}. Is it a GPT-2 checkpoint whose " +
+                "config.json matches it (n_layer, n_embd, vocab_size)?");
+
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in parameters)
+        {
+            var entry = file.Entries[keyFor[name]];
+            if (!entry.Shape.SequenceEqual(parameter.shape))
+                throw new InvalidDataException(
+                    $"{file.Path}: '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], but a model with this config.json needs " +
+                    $"[{string.Join(", ", parameter.shape)}]. Check that config.json belongs to this checkpoint.");
+            using var loaded = file.Load(entry.Name, ScalarType.Float32);
+            parameter.copy_(loaded);
+        }
+    }
+
+    /// <summary>Our parameter name → the checkpoint key holding it. Unexpected keys are an error.</summary>
+    private static Dictionary<string, string> MapCheckpointKeys(SafetensorsFile file, HashSet<string> parameterNames)
+    {
+        var keyFor = new Dictionary<string, string>(StringComparer.Ordinal);
+        var unexpected = new List<string>();
+        foreach (string key in file.Entries.Keys)
+        {
+            string name = key.StartsWith(Prefix, StringComparison.Ordinal) ? key[Prefix.Length..] : key;
+            if (IsIgnored(name)) continue;
+            if (!parameterNames.Contains(name)) { unexpected.Add(key); continue; }
+            if (!keyFor.TryAdd(name, key))
+                throw new InvalidDataException($"{file.Path}: '{name}' is stored twice, as '{keyFor[name]}' and as '{key}'.");
+        }
+        if (unexpected.Count > 0)
+            throw new InvalidDataException(
+                $"{file.Path}: {Describe(unexpected)} {(unexpected.Count == 1 ? "is" : "are")} not part of a GPT-2 model with this config.json " +
+                $"({parameterNames.Count} weights such as 'wte.weight' and 'h.0.attn.c_attn.weight'). Does config.json match the checkpoint?");
+        return keyFor;
+    }
+
+    // lm_head.weight is tied to wte.weight; attn.bias and attn.masked_bias are old buffers holding the causal mask.
+    private static bool IsIgnored(string name) =>
+        name == "lm_head.weight" ||
+        (name.StartsWith("h.", StringComparison.Ordinal) && (name.EndsWith(".attn.bias", StringComparison.Ordinal) || name.EndsWith(".attn.masked_bias", StringComparison.Ordinal)));
+
+    private static string Describe(IReadOnlyList<string> names) =>
+        string.Join(", ", names.Take(5).Select(n => $"'{n}'")) + (names.Count > 5 ? $" and {names.Count - 5} more" : "");
+}

@@ -1,0 +1,68 @@
+using LessonKit.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Tests.Model;
+
+public class InputValidationTests : IClassFixture<HookTests.Tiny>
+{
+    private readonly HookedGpt2 _model;
+
+    public InputValidationTests(HookTests.Tiny tiny) => _model = tiny.Model;
+
+    [Fact]
+    public void ToTokensPrependsEndOfTextAndMatchesToStrTokens()
+    {
+        using var tokens = _model.ToTokens("The cat sat");
+        Assert.Equal(ScalarType.Int64, tokens.dtype);
+        Assert.Equal(new long[] { 1, 4 }, tokens.shape);
+        Assert.Equal(50256, tokens[0, 0].ToInt64());
+        Assert.Equal(["<|endoftext|>", "The", " cat", " sat"], _model.ToStrTokens("The cat sat"));
+        Assert.Equal(["The", " cat", " sat"], _model.ToStrTokens("The cat sat", prependBos: false));
+        Assert.Equal(["<|endoftext|>", "The", " cat", " sat"], _model.ToStrTokens(tokens));
+        Assert.Equal("<|endoftext|>The cat sat", _model.ToText(tokens));
+    }
+
+    [Fact]
+    public void TextLongerThanTheContextIsAClearErrorOrTruncated()
+    {
+        string longText = string.Join(" ", Enumerable.Repeat("cat", 300)); // 300 tokens > n_ctx 128
+        var error = Assert.Throws<ArgumentException>(() => _model.ToTokens(longText));
+        Assert.Contains("128", error.Message);
+        Assert.Contains("truncate", error.Message);
+        using var truncated = _model.ToTokens(longText, truncate: true);
+        Assert.Equal(new long[] { 1, 128 }, truncated.shape);
+        Assert.Equal(50256, truncated[0, 0].ToInt64());
+
+        using var tooMany = torch.zeros(1, 129, dtype: ScalarType.Int64);
+        Assert.Contains("context", Assert.Throws<ArgumentException>(() => _model.Forward(tooMany)).Message);
+    }
+
+    [Fact]
+    public void BadTokenTensorsAreClearErrors()
+    {
+        using var floats = torch.zeros(1, 3);
+        Assert.Contains("integer ids", Assert.Throws<ArgumentException>(() => _model.Forward(floats)).Message);
+        using var cube = torch.zeros(1, 1, 3, dtype: ScalarType.Int64);
+        Assert.Contains("[batch, pos]", Assert.Throws<ArgumentException>(() => _model.Forward(cube)).Message);
+        using var empty = torch.zeros(1, 0, dtype: ScalarType.Int64);
+        Assert.Contains("no tokens", Assert.Throws<ArgumentException>(() => _model.Forward(empty)).Message);
+        using var outside = torch.tensor(new long[] { 1, 50257 });
+        Assert.Contains("50257", Assert.Throws<ArgumentException>(() => _model.Forward(outside)).Message);
+        using var negative = torch.tensor(new long[] { -1, 2 });
+        Assert.Contains("-1", Assert.Throws<ArgumentException>(() => _model.Forward(negative)).Message);
+    }
+
+    [Fact]
+    public void OneDimensionalAndInt32TokensAndBatchesWork()
+    {
+        using var tokens = _model.ToTokens("The cat sat");
+        using var reference = _model.Forward(tokens);
+        using var flat = _model.Forward(tokens[0].to(ScalarType.Int32));
+        Assert.True(TensorAssert.Identical(reference, flat));
+        using var batch = torch.cat([tokens, tokens], 0);
+        using var both = _model.Forward(batch);
+        Assert.Equal(new long[] { 2, 4, 50257 }, both.shape);
+        TensorAssert.Close(both[1], reference[0], 1e-5, "second row of a batch");
+    }
+}

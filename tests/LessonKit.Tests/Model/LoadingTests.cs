@@ -1,0 +1,158 @@
+using LessonKit.Tests.Support;
+using LessonKit.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Tests.Model;
+
+/// <summary>Hugging Face checkpoints come in several shapes; each loads to the same model, and broken ones say what is wrong.</summary>
+public sealed class LoadingTests : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("lessonkit-loading-").FullName;
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    /// <summary>Copies tiny-gpt2 with its weights rewritten by <paramref name="rewrite"/> (name → tensor, in file order).</summary>
+    private string Variant(string name, Func<List<KeyValuePair<string, Tensor>>, List<KeyValuePair<string, Tensor>>> rewrite)
+    {
+        string directory = Path.Combine(_work, name);
+        Directory.CreateDirectory(directory);
+        foreach (var file in new[] { "config.json", "vocab.json", "merges.txt" })
+            File.Copy(Path.Combine(TinyGpt2.Directory, file), Path.Combine(directory, file));
+        using var source = SafetensorsFile.Open(Path.Combine(TinyGpt2.Directory, "model.safetensors"));
+        var tensors = source.Entries.Keys.Select(k => new KeyValuePair<string, Tensor>(k, source.Load(k))).ToList();
+        SafetensorsWriter.Save(Path.Combine(directory, "model.safetensors"), rewrite(tensors));
+        return directory;
+    }
+
+    private static void AssertSameLogitsAsFixture(string directory, double tolerance)
+    {
+        using var original = TinyGpt2.Load();
+        using var variant = HookedGpt2.FromPretrained(directory);
+        using var tokens = TinyGpt2.ReferenceTokens();
+        using var expected = original.Forward(tokens);
+        using var actual = variant.Forward(tokens);
+        TensorAssert.Close(actual, expected, tolerance, directory);
+    }
+
+    [Fact]
+    public void KeysWithTheTransformerPrefixAndATiedLmHeadLoad()
+    {
+        string directory = Variant("prefixed", tensors =>
+        [
+            .. tensors.Select(t => new KeyValuePair<string, Tensor>("transformer." + t.Key, t.Value)),
+            new("lm_head.weight", tensors.Single(t => t.Key == "wte.weight").Value),
+        ]);
+        AssertSameLogitsAsFixture(directory, 0);
+    }
+
+    [Fact]
+    public void OldAttentionMaskBuffersAreIgnored()
+    {
+        string directory = Variant("buffers", tensors =>
+        [
+            .. tensors,
+            .. Enumerable.Range(0, 2).SelectMany(l => new KeyValuePair<string, Tensor>[]
+            {
+                new($"h.{l}.attn.bias", torch.ones(128, 128).tril().view(1, 1, 128, 128)),
+                new($"h.{l}.attn.masked_bias", torch.tensor(-1e4f)),
+            }),
+        ]);
+        AssertSameLogitsAsFixture(directory, 0);
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    public void HalfPrecisionCheckpointsLoadAsFloat32(ScalarType dtype)
+    {
+        string directory = Variant(dtype.ToString(), tensors => tensors.Select(t => new KeyValuePair<string, Tensor>(t.Key, t.Value.to(dtype))).ToList());
+        using var original = TinyGpt2.Load();
+        using var model = HookedGpt2.FromPretrained(directory);
+        foreach (var (name, weight) in model.Weights)
+        {
+            Assert.Equal(ScalarType.Float32, weight.dtype);
+            // Exactly the half-precision values, widened: nothing lost or changed in loading.
+            using var expected = original.Weights[name].to(dtype).to(ScalarType.Float32);
+            Assert.True(TensorAssert.Identical(weight, expected), name);
+        }
+        using var tokens = TinyGpt2.ReferenceTokens();
+        using var logits = model.Forward(tokens);
+        Assert.False(logits.isnan().any().ToBoolean());
+    }
+
+    [Fact]
+    public void AMissingKeyIsNamed()
+    {
+        string directory = Variant("missing", tensors => tensors.Where(t => t.Key != "h.1.mlp.c_fc.bias").ToList());
+        var error = Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(directory));
+        Assert.Contains("'h.1.mlp.c_fc.bias'", error.Message);
+    }
+
+    [Fact]
+    public void AWrongShapeIsNamed()
+    {
+        string directory = Variant("shape", tensors => tensors
+            .Select(t => t.Key == "h.0.attn.c_proj.weight" ? new KeyValuePair<string, Tensor>(t.Key, torch.zeros(32, 16)) : t).ToList());
+        var error = Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(directory));
+        Assert.Contains("'h.0.attn.c_proj.weight'", error.Message);
+        Assert.Contains("[32, 16]", error.Message);
+        Assert.Contains("[32, 32]", error.Message);
+    }
+
+    [Fact]
+    public void AnUnexpectedKeyIsNamed()
+    {
+        string directory = Variant("extra", tensors => [.. tensors, new("h.2.ln_1.weight", torch.ones(32))]);
+        var error = Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(directory));
+        Assert.Contains("'h.2.ln_1.weight'", error.Message);
+    }
+
+    [Fact]
+    public void PickleOnlyCheckpointsAreRefused()
+    {
+        string directory = Path.Combine(_work, "pickle");
+        Directory.CreateDirectory(directory);
+        File.Copy(Path.Combine(TinyGpt2.Directory, "config.json"), Path.Combine(directory, "config.json"));
+        File.WriteAllBytes(Path.Combine(directory, "pytorch_model.bin"), [0x80, 0x02]);
+        var error = Assert.Throws<FileNotFoundException>(() => HookedGpt2.FromPretrained(directory));
+        Assert.Contains("pickle", error.Message);
+        Assert.Contains("safetensors", error.Message);
+    }
+
+    [Fact]
+    public void FromConfigIsDeterministicAndSavesAsACheckpoint()
+    {
+        var config = new Gpt2Config { NLayers = 2, NHeads = 4, DModel = 64, NCtx = 32 };
+        using var a = HookedGpt2.FromConfig(config, seed: 7);
+        using var b = HookedGpt2.FromConfig(config, seed: 7);
+        using var c = HookedGpt2.FromConfig(config, seed: 8);
+        using var tokens = a.ToTokens("Hello world");
+        using var la = a.Forward(tokens);
+        using var lb = b.Forward(tokens);
+        using var lc = c.Forward(tokens);
+        Assert.True(TensorAssert.Identical(la, lb));
+        Assert.False(TensorAssert.Identical(la, lc));
+        // Hugging Face's initialization: std 0.02, output projections 0.02 / sqrt(2 * n_layers), LayerNorm weight 1.
+        Assert.InRange(a.Weights["h.0.attn.c_attn.weight"].std().ToDouble(), 0.018, 0.022);
+        Assert.InRange(a.Weights["h.0.mlp.c_proj.weight"].std().ToDouble(), 0.009, 0.011);
+        Assert.Equal(1.0, a.Weights["ln_f.weight"].mean().ToDouble());
+
+        string directory = Path.Combine(_work, "saved");
+        a.SaveCheckpoint(directory);
+        using var reloaded = HookedGpt2.FromPretrained(directory);
+        using var lr = reloaded.Forward(tokens);
+        Assert.True(TensorAssert.Identical(la, lr));
+        Assert.Equal(a.Config with { ModelName = "saved" }, reloaded.Config);
+    }
+
+    [Fact]
+    public void ParameterCountOfGpt2SmallIsTheKnownFigure()
+    {
+        // GPT-2 small has 124,439,808 parameters with the token embedding counted once (it is also the unembedding).
+        using var model = HookedGpt2.FromConfig(new Gpt2Config(), seed: 0);
+        Assert.Equal(124_439_808, model.ParameterCount);
+        Assert.Equal(64, model.Config.DHead);
+        Assert.Equal(3072, model.Config.DMlp);
+    }
+}
