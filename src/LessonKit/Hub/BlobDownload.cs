@@ -61,8 +61,16 @@ internal sealed class BlobDownload : IDisposable
         }
 
         using var download = new BlobDownload(http, settings, options, request, remote, partialPath, file);
-        await download.RunAsync(progress, cancellationToken).ConfigureAwait(false);
-        File.Move(partialPath, blobPath, overwrite: true);
+        try
+        {
+            await download.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+            File.Move(partialPath, blobPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Network errors never get here (they are retried or turned into HubExceptions): this is the disk.
+            throw IsDiskFull(e) ? download.DiskFull(e) : CannotWrite(settings, request, partialPath, e);
+        }
         download.Tracker?.Complete(download._written);
     }
 
@@ -144,7 +152,15 @@ internal sealed class BlobDownload : IDisposable
             byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             try
             {
-                Stream body = await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false);
+                Stream body;
+                try
+                {
+                    body = await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    return e;
+                }
                 while (true)
                 {
                     timer.CancelAfter(_settings.Timeout);
@@ -163,7 +179,7 @@ internal sealed class BlobDownload : IDisposable
                     }
                     if (n == 0) break;
                     if (_expected is long limit && _written + n > limit)
-                        throw Corrupted($"the server sent more than the {limit:N0} bytes the Hub announced");
+                        throw Corrupted($"the server sent more than the {Format.Count(limit)} bytes the Hub announced");
                     await WriteAsync(buffer, n, cancellationToken).ConfigureAwait(false);
                     Tracker!.Update(_written, _expected);
                 }
@@ -195,7 +211,7 @@ internal sealed class BlobDownload : IDisposable
                 var range = response.Content.Headers.ContentRange;
                 if (range?.From != _written)
                 {
-                    string asked = _written.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+                    string asked = Format.Count(_written);
                     StartOver();
                     return new IOException(
                         $"the server sent bytes from {range?.From?.ToString() ?? "an unknown position"} instead of {asked}; starting over");
@@ -237,7 +253,7 @@ internal sealed class BlobDownload : IDisposable
     private void Verify()
     {
         if (_expected is long expected && _written != expected)
-            throw Corrupted($"{_written:N0} bytes arrived but the Hub announced {expected:N0}");
+            throw Corrupted($"{Format.Count(_written)} bytes arrived but the Hub announced {Format.Count(expected)}");
         if (_sha256 is null) return;
         string actual = Convert.ToHexStringLower(_sha256.GetHashAndReset());
         if (actual != _remote.Etag)

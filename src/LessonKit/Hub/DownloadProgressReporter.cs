@@ -6,8 +6,8 @@ namespace LessonKit.Hub;
 /// <summary>
 /// The default progress display: one line per file with bytes, speed and time left, then a summary.
 /// In a terminal the line is redrawn in place (carriage return) a few times per second; when the output is captured
-/// (a notebook cell, a log file, CI) it prints plain lines, at most one every few seconds per file plus a final
-/// line, so the captured output stays short and readable.
+/// (a notebook cell, a log file, CI) it prints plain lines: at most one every few seconds per file, only when another
+/// 10% arrived or half a minute passed, plus a final line, so the captured output stays short and readable.
 /// </summary>
 public sealed class DownloadProgressReporter : IProgress<DownloadProgress>
 {
@@ -23,7 +23,10 @@ public sealed class DownloadProgressReporter : IProgress<DownloadProgress>
     private readonly object _gate = new();
 
     private string? _currentFile;
+    private const int LongQuiet = 6; // intervals without a line before captured output shows one anyway
+
     private TimeSpan _lastDraw;
+    private double _lastFraction;
     private int _openLineLength = -1; // length of the line being redrawn; -1 when no line is open
     private TimeSpan _started = TimeSpan.MinValue;
     private int _filesDone;
@@ -72,6 +75,7 @@ public sealed class DownloadProgressReporter : IProgress<DownloadProgress>
                 CloseOpenLine();
                 _currentFile = value.FileName;
                 _lastDraw = now; // plain lines: the first progress line comes after one interval, so small files print once
+                _lastFraction = value.Fraction ?? 0;
                 if (_redrawInPlace && !value.Completed) Draw(ProgressLine(value));
             }
             if (value.Completed)
@@ -84,7 +88,13 @@ public sealed class DownloadProgressReporter : IProgress<DownloadProgress>
                 return;
             }
             if (now - _lastDraw < _interval) return;
+            // Captured output: a new line only when it says something new (10 more percent) or after a long quiet
+            // spell, so even a 6 GB download stays at a dozen lines or so.
+            if (!_redrawInPlace && value.Fraction is double fraction && fraction - _lastFraction < 0.1 &&
+                now - _lastDraw < LongQuiet * _interval)
+                return;
             _lastDraw = now;
+            _lastFraction = value.Fraction ?? 0;
             Draw(ProgressLine(value));
         }
     }

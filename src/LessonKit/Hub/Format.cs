@@ -20,6 +20,9 @@ internal static class Format
             : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
     }
 
+    /// <summary>An exact byte count with thousands separators: 6,553,776.</summary>
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
     public static string Speed(double bytesPerSecond) => Bytes((long)Math.Round(bytesPerSecond)) + "/s";
 
     public static string Duration(TimeSpan time)

@@ -13,22 +13,28 @@ internal sealed class ProgressTracker
 
     private readonly string _fileName;
     private readonly IProgress<DownloadProgress>? _sink;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Func<TimeSpan> _clock;
     private readonly long _startBytes;
     private TimeSpan _lastReport = TimeSpan.MinValue;
 
-    public ProgressTracker(string fileName, long startBytes, IProgress<DownloadProgress>? sink)
+    public ProgressTracker(string fileName, long startBytes, IProgress<DownloadProgress>? sink, Func<TimeSpan>? clock = null)
     {
         _fileName = fileName;
         _startBytes = startBytes;
         _sink = sink;
+        if (clock is null)
+        {
+            var watch = Stopwatch.StartNew();
+            clock = () => watch.Elapsed;
+        }
+        _clock = clock;
     }
 
     /// <summary>Reports the position now if the last report is old enough (or <paramref name="force"/>).</summary>
     public void Update(long bytesDone, long? bytesTotal, bool force = false)
     {
         if (_sink is null) return;
-        TimeSpan now = _clock.Elapsed;
+        TimeSpan now = _clock();
         if (!force && now - _lastReport < MinInterval) return;
         _lastReport = now;
         _sink.Report(Snapshot(bytesDone, bytesTotal, now));
@@ -37,7 +43,7 @@ internal sealed class ProgressTracker
     /// <summary>The final report, after the file was verified and stored.</summary>
     public void Complete(long bytes)
     {
-        _sink?.Report(Snapshot(bytes, bytes, _clock.Elapsed) with { Completed = true, TimeLeft = TimeSpan.Zero });
+        _sink?.Report(Snapshot(bytes, bytes, _clock()) with { Completed = true, TimeLeft = TimeSpan.Zero });
     }
 
     private DownloadProgress Snapshot(long bytesDone, long? bytesTotal, TimeSpan elapsed)

@@ -63,6 +63,21 @@ public class DownloadProgressReporterTests
     }
 
     [Fact]
+    public void WhenCapturedASlowDownloadPrintsEveryTenPercentOrHalfAMinute()
+    {
+        var clock = new FakeClock();
+        var output = new StringWriter();
+        var reporter = new DownloadProgressReporter(output, redrawInPlace: false, lineInterval: null, clock.Read);
+        // 0.1% per second for 100 s, reported ten times a second: no 10% step, so a line every 30 s.
+        for (int tenth = 0; tenth <= 1000; tenth++)
+        {
+            clock.Now = TimeSpan.FromSeconds(tenth / 10.0);
+            reporter.Report(At(Size / 10_000 * tenth, clock.Now.TotalSeconds));
+        }
+        Assert.Equal(3, output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
     public void ASmallFilePrintsASingleLine()
     {
         var clock = new FakeClock();
@@ -103,5 +118,39 @@ public class DownloadProgressReporterTests
         reporter.Report(new DownloadProgress("a", 0, 10, 0, null));
         reporter.Report(new DownloadProgress("a", 10, 10, 10, TimeSpan.Zero) { Completed = true });
         Assert.DoesNotContain('\r', output.ToString().Replace(Environment.NewLine, "\n"));
+    }
+}
+
+public class ProgressTrackerTests
+{
+    [Fact]
+    public void ReportsAtMostTenTimesASecondPlusTheFirstAndTheLast()
+    {
+        var now = TimeSpan.Zero;
+        var reports = new List<DownloadProgress>();
+        var tracker = new ProgressTracker("w.bin", startBytes: 1_000, new ListProgress(reports), () => now);
+
+        tracker.Update(1_000, 11_000, force: true);
+        for (int ms = 1; ms <= 1000; ms++)
+        {
+            now = TimeSpan.FromMilliseconds(ms);
+            tracker.Update(1_000 + ms * 10, 11_000);
+        }
+        tracker.Complete(11_000);
+
+        Assert.InRange(reports.Count, 10, 12);
+        Assert.Equal(1_000, reports[0].BytesDone);
+        Assert.Equal(0, reports[0].BytesPerSecond);
+        var middle = reports[5];
+        // Speed counts only this session's bytes (10 bytes per ms), not the 1,000 resumed ones.
+        Assert.Equal(10_000, middle.BytesPerSecond, precision: 6);
+        Assert.Equal(TimeSpan.FromSeconds((11_000.0 - middle.BytesDone) / 10_000), middle.TimeLeft);
+        Assert.True(reports[^1].Completed);
+        Assert.Equal(TimeSpan.Zero, reports[^1].TimeLeft);
+    }
+
+    private sealed class ListProgress(List<DownloadProgress> list) : IProgress<DownloadProgress>
+    {
+        public void Report(DownloadProgress value) => list.Add(value);
     }
 }

@@ -233,6 +233,23 @@ public class HubFaultTests
     }
 
     [Fact]
+    public async Task CancellingKeepsWhatArrivedForTheNextRun()
+    {
+        await using var ctx = new HubTestContext();
+        ctx.Hub.AddFault("GET", Weights, new HubFault.StallBody(2_000_000));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            ctx.Client().DownloadModelAsync(HubTestContext.Repo, [Weights], cancellationToken: cancel.Token));
+        Assert.Equal(2_000_000, new FileInfo(PartialPath(ctx, Weights)).Length);
+        AssertNoBlobFor(ctx, Weights);
+
+        string snapshot = await ctx.Client().DownloadModelAsync(HubTestContext.Repo, [Weights]);
+        Assert.Equal("bytes=2000000-", ctx.Hub.Requests.Last(r => r.Method == "GET").Range);
+        Assert.Equal(ctx.Hub.File(HubTestContext.Repo, Weights).Content, File.ReadAllBytes(Path.Combine(snapshot, Weights)));
+    }
+
+    [Fact]
     public async Task ARefusedConnectionSaysHowToWorkOffline()
     {
         await using var ctx = new HubTestContext();
