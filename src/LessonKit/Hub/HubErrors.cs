@@ -104,6 +104,8 @@ internal static class HubErrors
                     SocketError.ConnectionReset or SocketError.ConnectionAborted => "the connection was reset",
                     _ => s.Message,
                 };
+            if (e is HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded })
+                return "the server closed the connection before the file was complete";
             if (e is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError })
                 return "the host name could not be resolved (DNS failure: are you offline?)";
             if (e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })

@@ -49,10 +49,10 @@ internal static partial class HubNames
                 part.Length == 0 ? "has an empty part"
                 : part.Length > MaxPartLength ? $"has a part longer than {MaxPartLength} characters"
                 : !RepoPart().IsMatch(part) ? "contains a character other than letters, digits, '.', '_' and '-'"
-                : part[0] is '.' or '-' ? "has a part starting with '.' or '-'"
-                : part[^1] is '.' or '-' ? "has a part ending with '.' or '-'"
                 : part.Contains("..", StringComparison.Ordinal) ? "contains '..'"
                 : part.Contains("--", StringComparison.Ordinal) ? "contains '--'"
+                : part[0] is '.' or '-' ? "has a part starting with '.' or '-'"
+                : part[^1] is '.' or '-' ? "has a part ending with '.' or '-'"
                 : null;
             if (problem is not null)
                 throw new ArgumentException($"'{id}' is not a valid model name: it {problem}. " + AllowedRepoText, nameof(name));

@@ -48,6 +48,7 @@ public class HubFaultTests
         Assert.Equal(HubErrorKind.Interrupted, e.Kind);
         Assert.Contains("broke off 3 times", e.Message);
         Assert.Contains("1.5 MB of 6.6 MB received", e.Message);
+        Assert.Contains("the server closed the connection before the file was complete", e.Message);
         Assert.Contains(PartialPath(ctx, Weights), e.Message);
         Assert.Contains("resume", e.Message);
         Assert.Equal(3, ctx.Count("GET", Weights));

@@ -39,6 +39,15 @@ public class HubNamesTests
         Assert.Contains("owner/name", e.Message);
     }
 
+    [Theory]
+    [InlineData("../x", "contains '..'")]
+    [InlineData("a/b/c", "has 2 slashes")]
+    [InlineData("", "empty")]
+    [InlineData("a--b", "contains '--'")]
+    [InlineData("-x", "starting with '.' or '-'")]
+    public void SaysWhatIsWrongWithAName(string name, string problem) =>
+        Assert.Contains(problem, Assert.Throws<ArgumentException>(() => HubClient.NormalizeRepoId(name)).Message);
+
     [Fact]
     public void RefusesNullAndOverlongNames()
     {
