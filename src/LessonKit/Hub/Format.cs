@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace LessonKit.Hub;
+
+/// <summary>Human-readable sizes, speeds and durations for progress lines and messages (decimal units, as tqdm shows them).</summary>
+internal static class Format
+{
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "kB", "MB", "GB", "TB"];
+        double value = bytes;
+        int unit = 0;
+        while (Math.Abs(value) >= 1000 && unit < units.Length - 1)
+        {
+            value /= 1000;
+            unit++;
+        }
+        return unit == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{bytes} B")
+            : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
+    }
+
+    /// <summary>An exact byte count with thousands separators: 6,553,776.</summary>
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string Speed(double bytesPerSecond) => Bytes((long)Math.Round(bytesPerSecond)) + "/s";
+
+    public static string Duration(TimeSpan time)
+    {
+        if (time < TimeSpan.FromSeconds(10))
+            return string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.0} s");
+        if (time < TimeSpan.FromMinutes(1))
+            return string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0} s");
+        if (time < TimeSpan.FromHours(1))
+            return string.Create(CultureInfo.InvariantCulture, $"{(int)time.TotalMinutes} min {time.Seconds:00} s");
+        return string.Create(CultureInfo.InvariantCulture, $"{(int)time.TotalHours} h {time.Minutes:00} min");
+    }
+}

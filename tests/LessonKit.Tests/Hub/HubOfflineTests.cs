@@ -1,0 +1,53 @@
+using LessonKit.Hub;
+
+namespace LessonKit.Tests.Hub;
+
+/// <summary>HF_HUB_OFFLINE=1: the cache only, never the network.</summary>
+public class HubOfflineTests
+{
+    [Fact]
+    public async Task OfflineUsesAFilledCacheWithoutAnyRequest()
+    {
+        await using var ctx = new HubTestContext();
+        string online = await ctx.Client().DownloadModelAsync(HubTestContext.Repo, TinyHub.CheckpointFiles);
+        int requests = ctx.Hub.Requests.Count;
+
+        var offline = new HubClient(ctx.Options(new() { ["HF_HUB_OFFLINE"] = "1" }) with { Offline = null });
+        Assert.True(offline.Offline);
+        Assert.Equal(online, await offline.DownloadModelAsync(HubTestContext.Repo, TinyHub.CheckpointFiles));
+        Assert.Equal(requests, ctx.Hub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task OfflineWithAnEmptyCacheSaysHowToGetTheModel()
+    {
+        await using var ctx = new HubTestContext();
+        var e = await Assert.ThrowsAsync<HubException>(() =>
+            ctx.Client(o => o with { Offline = true }).DownloadModelAsync("gpt2", TinyHub.CheckpointFiles));
+        Assert.Equal(HubErrorKind.NotInOfflineCache, e.Kind);
+        Assert.Contains("HF_HUB_OFFLINE=1 is set", e.Message);
+        Assert.Contains("no models--gpt2 folder in the cache", e.Message);
+        Assert.Contains("run once with a network connection", e.Message);
+        Assert.Contains("copy a checkpoint folder", e.Message);
+        Assert.Contains("pass its path instead of the model name", e.Message);
+        Assert.Empty(ctx.Hub.Requests);
+    }
+
+    [Fact]
+    public async Task OfflineWithAPartialCacheNamesTheMissingFiles()
+    {
+        await using var ctx = new HubTestContext();
+        await ctx.Client().DownloadModelAsync(HubTestContext.Repo, ["config.json"]);
+        int requests = ctx.Hub.Requests.Count;
+
+        var e = await Assert.ThrowsAsync<HubException>(() =>
+            ctx.Client(o => o with { Offline = true }).DownloadModelAsync(HubTestContext.Repo, ["config.json", "model.safetensors", "vocab.json"]));
+        Assert.Equal(HubErrorKind.NotInOfflineCache, e.Kind);
+        Assert.Contains("lacks model.safetensors, vocab.json", e.Message);
+        Assert.Equal(requests, ctx.Hub.Requests.Count);
+
+        var branch = await Assert.ThrowsAsync<HubException>(() =>
+            ctx.Client(o => o with { Offline = true }).DownloadModelAsync(HubTestContext.Repo, ["config.json"], revision: "dev"));
+        Assert.Contains("no snapshot for revision 'dev'", branch.Message);
+    }
+}
