@@ -1,3 +1,4 @@
+using LessonKit.Hub;
 using LessonKit.Runtime;
 using LessonKit.Text;
 using LessonKit.Weights;
@@ -36,13 +37,15 @@ public sealed partial class HookedGpt2
     /// <summary>
     /// Loads GPT-2 from a checkpoint directory in Hugging Face layout (<c>config.json</c>, <c>model.safetensors</c>,
     /// and optionally <c>vocab.json</c> + <c>merges.txt</c>) or, for a hub name, downloads it first
-    /// (<c>gpt2</c>, <c>gpt2-medium</c>, <c>gpt2-large</c>, <c>gpt2-xl</c>, <c>distilgpt2</c>, or <c>owner/name</c>).
+    /// (<c>gpt2</c>, <c>gpt2-medium</c>, <c>gpt2-large</c>, <c>gpt2-xl</c>, <c>distilgpt2</c>, or <c>owner/name</c>)
+    /// into Hugging Face's cache, with progress. <c>HF_ENDPOINT</c>, <c>HF_HOME</c> / <c>HF_HUB_CACHE</c>,
+    /// <c>HF_HUB_OFFLINE=1</c> and <c>HF_TOKEN</c> work as in Python; <paramref name="hub"/> overrides them.
     /// </summary>
-    public static HookedGpt2 FromPretrained(string nameOrDirectory, Device? device = null)
+    public static HookedGpt2 FromPretrained(string nameOrDirectory, Device? device = null, HubOptions? hub = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         TorchRuntime.EnsureReady();
-        string directory = ResolveCheckpointDirectory(nameOrDirectory);
+        string directory = ResolveCheckpointDirectory(nameOrDirectory, hub);
         return LoadDirectory(directory, device ?? torch.CPU, Path.Exists(nameOrDirectory) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))) : nameOrDirectory);
     }
 

@@ -1,3 +1,5 @@
+using LessonKit.Hub;
+
 namespace LessonKit;
 
 public sealed partial class HookedGpt2
@@ -9,17 +11,17 @@ public sealed partial class HookedGpt2
     /// </summary>
     public const string ModelOverrideVariable = "LESSONKIT_MODEL_OVERRIDE";
 
-    private static string ResolveCheckpointDirectory(string nameOrDirectory)
+    private static string ResolveCheckpointDirectory(string nameOrDirectory, HubOptions? hubOptions)
     {
         if (Directory.Exists(nameOrDirectory)) return nameOrDirectory;
         string? replacement = Environment.GetEnvironmentVariable(ModelOverrideVariable);
         if (!string.IsNullOrWhiteSpace(replacement) && replacement != nameOrDirectory)
         {
             Console.WriteLine($"LessonKit: loading '{replacement}' instead of '{nameOrDirectory}' ({ModelOverrideVariable} is set).");
-            return ResolveCheckpointDirectory(replacement);
+            return ResolveCheckpointDirectory(replacement, hubOptions);
         }
         if (File.Exists(nameOrDirectory))
             throw new ArgumentException($"'{nameOrDirectory}' is a file; pass the directory that holds config.json and model.safetensors.", nameof(nameOrDirectory));
-        return DownloadFromHub(nameOrDirectory);
+        return DownloadFromHub(nameOrDirectory, hubOptions);
     }
 }

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Bench;
+
+/// <summary>
+/// The performance targets of LessonKit on a GPT-2 small configuration (12 layers, 12 heads, d_model 768, vocabulary
+/// 50257) with random weights. Every figure is a ratio against a baseline measured in the same process, so results
+/// carry across machines: a plain matmul for compute, reading every weight once for memory bandwidth, reading the
+/// file once for loading.
+/// </summary>
+internal sealed class Benchmarks(HookedGpt2 model, int runs)
+{
+    private Gpt2Config C => model.Config;
+
+    /// <summary>FLOP/s of one matmul shaped like GPT-2's MLP input layer: [128, 768] · [768, 3072].</summary>
+    public double MatmulFlopsPerSecond()
+    {
+        using var a = torch.randn(128, 768);
+        using var b = torch.randn(768, 3072);
+        double seconds = Measure.MedianSeconds(() => { using var c = a.matmul(b); }, runs: 50, warmup: 10);
+        return 2.0 * 128 * 768 * 3072 / seconds;
+    }
+
+    /// <summary>Multiply-adds of one forward pass over <paramref name="t"/> tokens, times 2: the matmuls dominate everything else.</summary>
+    public double ForwardFlops(int t)
+    {
+        double d = C.DModel, perLayer =
+            2.0 * t * d * 3 * d +      // q, k, v
+            2.0 * 2 * t * t * d +      // scores and pattern · v over all heads
+            2.0 * t * d * d +          // output projection
+            2.0 * 2 * t * d * C.DMlp;  // MLP in and out
+        return C.NLayers * perLayer + 2.0 * t * d * C.DVocab; // + unembedding
+    }
+
+    public void Forward(double matmulFlops)
+    {
+        using var tokens = torch.randint(0, C.DVocab, [1, 128], dtype: ScalarType.Int64);
+        double seconds = Measure.MedianSeconds(() => { using var l = model.Forward(tokens); }, runs);
+        double achieved = ForwardFlops(128) / seconds;
+        Report.Ratio("forward (batch 1, 128 tokens) FLOP/s over matmul FLOP/s", achieved / matmulFlops,
+            $"{achieved / 1e9:0.0} vs {matmulFlops / 1e9:0.0} GFLOP/s, {seconds * 1000:0} ms per forward", 0.75, higherIsBetter: true);
+    }
+
+    public void Hooks()
+    {
+        using var tokens = torch.randint(0, C.DVocab, [1, 128], dtype: ScalarType.Int64);
+        double forward = Measure.MedianSeconds(() => { using var l = model.Forward(tokens); }, runs);
+        double cacheAll = Measure.MedianSeconds(() => { var (l, c) = model.RunWithCache(tokens); l.Dispose(); c.Dispose(); }, runs);
+        double cacheOne = Measure.MedianSeconds(() =>
+        {
+            var (l, c) = model.RunWithCache(tokens, name => name == "blocks.5.attn.hook_pattern"); l.Dispose(); c.Dispose();
+        }, runs);
+        double noOpHook = Measure.MedianSeconds(() =>
+        {
+            using var l = model.RunWithHooks(tokens, ("blocks.5.hook_resid_post", (act, hook) => null));
+        }, runs);
+        Report.Ratio("RunWithCache (every hook) over Forward", cacheAll / forward, $"{cacheAll * 1000:0} vs {forward * 1000:0} ms", 1.25, false);
+        Report.Ratio("RunWithCache (one hook) over Forward", cacheOne / forward, $"{cacheOne * 1000:0} vs {forward * 1000:0} ms", 1.05, false);
+        Report.Ratio("RunWithHooks (one no-op hook) over Forward", noOpHook / forward, $"{noOpHook * 1000:0} vs {forward * 1000:0} ms", 1.05, false);
+    }
+
+    /// <summary>Seconds to read every weight once (a sum over each parameter): the memory-bandwidth floor of one generation step.</summary>
+    public double ReadAllWeightsSeconds()
+    {
+        var weights = model.Weights.Values.ToArray();
+        return Measure.MedianSeconds(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            foreach (var w in weights) w.sum();
+        }, runs: 15, warmup: 3);
+    }
+
+    public void Generation(double readAllWeights)
+    {
+        int[] prompt = Enumerable.Range(0, 16).Select(i => 1000 + i).ToArray();
+        double perToken = Measure.MedianSeconds(() => Generate(prompt, 128, useKvCache: true), runs: 3, warmup: 1) / 128;
+        Report.Ratio("generation with KV cache: time per token over time to read every weight once", perToken / readAllWeights,
+            $"{perToken * 1000:0.0} vs {readAllWeights * 1000:0.0} ms; {1 / perToken:0.0} tokens/s", 1.5, false);
+
+        double cached = Measure.MedianSeconds(() => Generate(prompt, 256, useKvCache: true), runs: 1, warmup: 0);
+        double recomputed = Measure.MedianSeconds(() => Generate(prompt, 256, useKvCache: false), runs: 1, warmup: 0);
+        Report.Ratio("KV cache speed-up over recomputing, 256 new tokens", recomputed / cached,
+            $"{cached:0.0} s vs {recomputed:0.0} s", 5, higherIsBetter: true);
+    }
+
+    private void Generate(int[] prompt, int newTokens, bool useKvCache)
+    {
+        foreach (var _ in model.GenerateSteps(prompt, newTokens, temperature: 0, useKvCache: useKvCache, stopAtEndOfText: false, topCandidates: 1)) { }
+    }
+
+    /// <summary>Loading a checkpoint of this model from disk, compared with reading the file once; peak memory in a child process.</summary>
+    public void Loading(string benchExecutable)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"lessonkit-bench-{Environment.ProcessId}");
+        try
+        {
+            model.SaveCheckpoint(directory);
+            string weights = Path.Combine(directory, "model.safetensors");
+            long bytes = new FileInfo(weights).Length;
+            var buffer = new byte[16 << 20];
+            double read = Measure.MedianSeconds(() =>
+            {
+                using var stream = new FileStream(weights, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                while (stream.Read(buffer) > 0) { }
+            }, runs: 5, warmup: 1);
+            double load = Measure.MedianSeconds(() => { using var m = HookedGpt2.FromPretrained(directory); }, runs: 5, warmup: 1);
+            Report.Ratio("loading model.safetensors: time over reading the file once", load / read,
+                $"{load * 1000:0} vs {read * 1000:0} ms for {bytes / 1e6:0} MB", 2.0, false);
+
+            var child = Process.Start(new ProcessStartInfo(benchExecutable, ["--peak-memory-of-load", directory]) { RedirectStandardOutput = true })!;
+            string output = child.StandardOutput.ReadToEnd();
+            child.WaitForExit();
+            double extra = double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Report.Ratio("loading: peak memory over the weights' bytes", extra / bytes, $"{extra / 1e6:0} MB peak growth for {bytes / 1e6:0} MB of weights", 1.5, false);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Child-process half of <see cref="Loading"/>: prints how far peak resident memory rose while loading.</summary>
+    public static void PrintPeakMemoryOfLoad(string directory)
+    {
+        Runtime.TorchRuntime.EnsureReady();
+        using (torch.ones(1)) { }
+        long before = Measure.ResidentBytes();
+        using var m = HookedGpt2.FromPretrained(directory);
+        Console.WriteLine((Measure.PeakResidentBytes() - before).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

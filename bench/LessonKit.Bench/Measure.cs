@@ -1,0 +1,35 @@
+using System.Diagnostics;
+
+namespace LessonKit.Bench;
+
+/// <summary>Timing with warm-up and the median of several runs: robust to the odd slow run on a shared machine.</summary>
+internal static class Measure
+{
+    public static double MedianSeconds(Action action, int runs = 7, int warmup = 2)
+    {
+        for (int i = 0; i < warmup; i++) action();
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+
+    /// <summary>Peak resident memory of this process so far (VmHWM), in bytes; 0 where /proc is missing.</summary>
+    public static long PeakResidentBytes() => ProcStatus("VmHWM:");
+
+    /// <summary>Resident memory of this process now (VmRSS), in bytes.</summary>
+    public static long ResidentBytes() => ProcStatus("VmRSS:");
+
+    private static long ProcStatus(string field)
+    {
+        const string path = "/proc/self/status";
+        if (!File.Exists(path)) return 0;
+        string? line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0]) * 1024;
+    }
+}

@@ -1,0 +1,26 @@
+using LessonKit;
+using LessonKit.Bench;
+using TorchSharp;
+
+// dotnet run -c Release --project bench/LessonKit.Bench [-- --quick]
+// Prints each measurement as a ratio against a baseline measured in this same process, and a Markdown table.
+if (args is ["--peak-memory-of-load", var directory])
+{
+    Benchmarks.PrintPeakMemoryOfLoad(directory);
+    return;
+}
+
+bool quick = args.Contains("--quick");
+int runs = quick ? 3 : 7;
+Console.WriteLine($"LessonKit benchmarks: {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {(quick ? "quick" : "full")} run");
+
+using var model = HookedGpt2.FromConfig(new Gpt2Config(), seed: 0); // GPT-2 small shape, random weights
+var bench = new Benchmarks(model, runs);
+Console.WriteLine($"model: {model}");
+
+double matmul = bench.MatmulFlopsPerSecond();
+bench.Forward(matmul);
+bench.Hooks();
+bench.Generation(bench.ReadAllWeightsSeconds());
+bench.Loading(Environment.ProcessPath!);
+Report.Table();
