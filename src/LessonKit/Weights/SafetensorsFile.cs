@@ -184,11 +184,18 @@ public sealed class SafetensorsFile : IDisposable
     {
         var close = ClosestNames.Find(name, _tensors.Keys);
         string hint = close.Count > 0
-            ? $"Did you mean {string.Join(" or ", close.Select(n => $"'{n}'"))}?"
+            ? $"Did you mean {JoinAlternatives(close)}?"
             : _tensors.Count == 0
                 ? "The file holds no tensors."
                 : $"It holds {_tensors.Count} tensors, such as {string.Join(", ", _tensors.Keys.Take(3).Select(n => $"'{n}'"))}.";
         return new InvalidDataException($"'{Path}' has no tensor named '{name}'. {hint} SafetensorsFile.Entries lists every name.");
+    }
+
+    // 'a'  /  'a' or 'b'  /  'a', 'b' or 'c'
+    private static string JoinAlternatives(IReadOnlyList<string> names)
+    {
+        var quoted = names.Select(n => $"'{n}'").ToList();
+        return quoted.Count == 1 ? quoted[0] : $"{string.Join(", ", quoted.Take(quoted.Count - 1))} or {quoted[^1]}";
     }
 
     private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, string path)

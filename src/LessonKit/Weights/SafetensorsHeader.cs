@@ -70,7 +70,7 @@ internal sealed class SafetensorsHeader
     private static TensorLayout CheckEntry(RawHeaderEntry raw, string path)
     {
         var dtype = SafetensorsDTypes.Find(raw.DType)
-            ?? throw SafetensorsFormat.Invalid(path, $"tensor '{raw.Name}' has unknown dtype '{raw.DType}'. Known dtypes: {SafetensorsDTypes.KnownNames}");
+            ?? throw SafetensorsFormat.Invalid(path, $"tensor '{raw.Name}' has unknown dtype '{raw.DType}'. Known dtypes: {SafetensorsDTypes.KnownNames}.");
         string shapeText = $"[{string.Join(", ", raw.Shape)}]";
 
         // capacity = product of max(size, 1). If it fits in a long, so does the element count, and so does every
