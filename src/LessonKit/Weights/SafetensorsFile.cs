@@ -13,12 +13,14 @@ namespace LessonKit.Weights;
 /// <remarks>
 /// <para>
 /// <see cref="Open"/> reads and checks only the header; every tensor's bytes are then guaranteed to lie inside the
-/// file, so a hostile header cannot make <see cref="Load"/> allocate more than the file holds. Every problem with the
+/// file, so a hostile header cannot make <see cref="Load(string, ScalarType?, Device?)"/> allocate more than the file holds. Every problem with the
 /// file is an <see cref="InvalidDataException"/> whose message names the file, the tensor and what is wrong.
+/// Following the reference implementation, the tensors must tile the data area exactly (no overlaps, no holes, nothing
+/// after the last tensor): bytes no tensor accounts for are refused, not ignored.
 /// </para>
 /// <para>
 /// The file stays open (shared for reading and deleting, so it can be replaced meanwhile) until
-/// <see cref="Dispose"/>. <see cref="Load"/> reads at explicit offsets, so several threads may load at once.
+/// <see cref="Dispose"/>. <see cref="Load(string, ScalarType?, Device?)"/> reads at explicit offsets, so several threads may load at once.
 /// </para>
 /// <example>
 /// <code>
@@ -57,7 +59,7 @@ public sealed class SafetensorsFile : IDisposable
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>
-    /// Opens <paramref name="path"/> and reads and checks its header; tensor bytes are read later, by <see cref="Load"/>.
+    /// Opens <paramref name="path"/> and reads and checks its header; tensor bytes are read later, by <see cref="Load(string, ScalarType?, Device?)"/>.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>

@@ -23,9 +23,9 @@ internal static class TensorBytes
 
     /// <summary>
     /// Fills the contiguous CPU <paramref name="tensor"/> with the bytes of <paramref name="file"/> starting at
-    /// <paramref name="fileOffset"/>; the file must hold all of them.
+    /// <paramref name="fileOffset"/>, at most <paramref name="chunkBytes"/> per read. If the file ends early, throws
+    /// what <paramref name="endOfFile"/> makes of the offset where it ended.
     /// </summary>
-    /// <param name="endOfFile">Makes the exception to throw when the file ends early, given the offset it ended at.</param>
     public static void ReadInto(SafeFileHandle file, long fileOffset, Tensor tensor, long chunkBytes, Func<long, Exception> endOfFile)
     {
         ForEachSlice(tensor, chunkBytes, (slice, byteOffset) => ReadExactly(file, slice.bytes, fileOffset + byteOffset, endOfFile));
@@ -39,10 +39,10 @@ internal static class TensorBytes
 
     /// <summary>
     /// Reads the elements of <paramref name="file"/> at <paramref name="fileOffset"/>, stored as
-    /// <paramref name="storedType"/>, into <paramref name="tensor"/> of another type, converting slice by slice
-    /// through one staging tensor of at most <paramref name="chunkBytes"/>.
+    /// <paramref name="storedType"/> (<paramref name="storedSize"/> bytes each), into <paramref name="tensor"/> of
+    /// another type, converting slice by slice through one staging tensor of at most <paramref name="chunkBytes"/>.
+    /// If the file ends early, throws what <paramref name="endOfFile"/> makes of the offset where it ended.
     /// </summary>
-    /// <param name="storedSize">Bytes per stored element.</param>
     public static void ReadConverting(SafeFileHandle file, long fileOffset, ScalarType storedType, int storedSize, Tensor tensor,
                                       long chunkBytes, Func<long, Exception> endOfFile)
     {

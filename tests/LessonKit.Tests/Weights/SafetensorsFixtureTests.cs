@@ -86,8 +86,8 @@ public class SafetensorsFixtureTests
         var values = flat.data<float>().ToArray();
         Assert.Equal(count, values.Length);
         // Every element, bit for bit.
-        for (long i = 0; i < count; i++)
-            Assert.Equal(BitConverter.SingleToInt32Bits(RawFloat(raw, dataStart, begin, i)), BitConverter.SingleToInt32Bits(values[i]));
+        var expected = Enumerable.Range(0, (int)count).Select(i => BitConverter.SingleToInt32Bits(RawFloat(raw, dataStart, begin, i))).ToArray();
+        Assert.Equal(expected, values.Select(BitConverter.SingleToInt32Bits).ToArray());
     }
 
     [Fact]
