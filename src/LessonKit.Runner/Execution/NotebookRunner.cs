@@ -23,7 +23,7 @@ public sealed class NotebookRunner(RunSettings settings, TextWriter console)
     /// <exception cref="NotebookFormatException">The file is not a notebook.</exception>
     public async Task<NotebookRunResult> RunAsync(string notebookPath, CancellationToken interrupt = default)
     {
-        var shownPath = Path.GetRelativePath(Environment.CurrentDirectory, Path.GetFullPath(notebookPath));
+        var shownPath = ShortPath(notebookPath);
         var notebook = Notebook.Load(notebookPath);
         var name = Path.GetFileNameWithoutExtension(notebook.Path);
         var outputDirectory = Path.GetFullPath(settings.OutputDirectory);
@@ -112,8 +112,15 @@ public sealed class NotebookRunner(RunSettings settings, TextWriter console)
         console.WriteLine(status == CellStatus.Succeeded
             ? $"{shownPath}: all {codeCells.Count} code cells ran"
             : $"{shownPath}: {succeeded} of {codeCells.Count} code cells ran; cell {failedCell} {status.ToString().ToLowerInvariant()}, the {codeCells.Count - succeeded - 1} after it did not run");
-        console.WriteLine($"  wrote {Path.GetRelativePath(previousDirectory, executedPath)} and {Path.GetRelativePath(previousDirectory, htmlPath)}");
+        console.WriteLine($"  wrote {ShortPath(executedPath)} and {ShortPath(htmlPath)}");
         return new NotebookRunResult(notebook.Path, status, codeCells.Count, succeeded, failedCell, executedPath, htmlPath);
+    }
+
+    /// <summary>A path relative to the working folder when it lies below it, else the full path.</summary>
+    private static string ShortPath(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, Path.GetFullPath(path));
+        return relative.StartsWith("..", StringComparison.Ordinal) ? Path.GetFullPath(path) : relative;
     }
 
     /// <summary>Runs one cell on its own thread with the console captured; returns its outcome and outputs.</summary>

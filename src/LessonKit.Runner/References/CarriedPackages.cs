@@ -17,8 +17,9 @@ public sealed class CarriedPackages
     /// <summary>Reads the deps files of the running application (<c>APP_CONTEXT_DEPS_FILES</c>).</summary>
     public static CarriedPackages FromRunningApplication()
     {
+        // The host separates deps files with ';' on every OS (unlike the trusted platform assembly list).
         var files = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+            .Split(';', StringSplitOptions.RemoveEmptyEntries);
         var carried = new CarriedPackages();
         foreach (var file in files.Where(File.Exists))
         {
