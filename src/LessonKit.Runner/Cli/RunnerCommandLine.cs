@@ -11,6 +11,9 @@ public static class RunnerCommandLine
     /// <summary>The default per-cell time limit, in seconds.</summary>
     public const int DefaultTimeoutSeconds = 600;
 
+    /// <summary>The default output folder (under artifacts/, which git ignores).</summary>
+    public const string DefaultOutputDirectory = "artifacts/notebooks";
+
     /// <summary>Parses <paramref name="args"/> and runs the command.</summary>
     /// <param name="args">Command-line arguments.</param>
     /// <param name="output">Where progress and reports go.</param>
@@ -51,7 +54,7 @@ public static class RunnerCommandLine
         var outDirectory = new Option<string>("--out")
         {
             Description = "Folder for the executed notebooks (<name>.ipynb) and HTML pages (<name>.html).",
-            DefaultValueFactory = _ => "out",
+            DefaultValueFactory = _ => DefaultOutputDirectory,
         };
         var model = new Option<string?>("--model")
         {
@@ -100,7 +103,7 @@ public static class RunnerCommandLine
 
             var settings = new RunSettings
             {
-                OutputDirectory = parsed.GetValue(outDirectory) ?? "out",
+                OutputDirectory = parsed.GetValue(outDirectory) ?? DefaultOutputDirectory,
                 CellTimeout = TimeSpan.FromSeconds(seconds),
                 ModelOverride = modelOverride,
             };

@@ -140,4 +140,46 @@ public class RunOutputTests
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(notebook.ToJson(), await File.ReadAllTextAsync(path));
     }
+
+    [Fact]
+    public async Task Writes_to_artifacts_notebooks_by_default()
+    {
+        using var folder = new TempFolder();
+        var path = new NotebookText().Code("1").WriteTo(folder.File("lesson.ipynb"));
+        var previousDirectory = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = folder.Path;
+        try
+        {
+            var result = await RunnerHost.InvokeAsync("run", path);
+
+            Assert.Equal(0, result.ExitCode);
+            Assert.Contains("wrote artifacts/notebooks/lesson.ipynb and artifacts/notebooks/lesson.html", result.Output);
+            Assert.True(File.Exists(folder.File("artifacts/notebooks/lesson.html")));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previousDirectory;
+        }
+    }
+
+    [Fact]
+    public async Task Follows_the_kernel_named_in_cell_metadata()
+    {
+        using var folder = new TempFolder();
+        var markdownKernel = new System.Text.Json.Nodes.JsonObject
+        {
+            ["polyglot_notebook"] = new System.Text.Json.Nodes.JsonObject { ["kernelName"] = "markdown" },
+        };
+        var fsharpKernel = new System.Text.Json.Nodes.JsonObject
+        {
+            ["polyglot_notebook"] = new System.Text.Json.Nodes.JsonObject { ["kernelName"] = "fsharp" },
+        };
+        var notebook = new NotebookText().Code("*shown*", markdownKernel).Code("let x = 1", fsharpKernel);
+
+        var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
+
+        Assert.Equal("<p><em>shown</em></p>\n", Assert.Single(executed.Outputs(1)).Text("text/html"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("cell 2, line 1: the cell's metadata runs it with the 'fsharp' kernel", result.Output);
+    }
 }
