@@ -22,10 +22,8 @@ public sealed class KernelGlobals
     /// <param name="mimeTypes">MIME types to show it as; none for the type's preferred ones.</param>
     /// <returns>A handle whose <see cref="DisplayedValue.Update"/> replaces the shown value.</returns>
     // Lower-case on purpose: this is the kernel's spelling, and lessons call it as display(x).
-#pragma warning disable IDE1006
     public DisplayedValue display(object? value, params string[] mimeTypes) =>
         _output.AddDisplay(ValueFormatter.Format(value, mimeTypes));
-#pragma warning restore IDE1006
 
     internal void BeginCell(CellOutputCollector output, CancellationToken cancellation)
     {

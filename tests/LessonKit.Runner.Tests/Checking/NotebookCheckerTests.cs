@@ -36,6 +36,16 @@ public class NotebookCheckerTests
         AssertSingleProblem(CheckLesson(folder, notebook), null, "nbformat_minor is 2; expected 4 or higher");
     }
 
+    [Fact]
+    public void Catches_a_notebook_that_is_not_nbformat_4()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("lessons/old.ipynb");
+        File.WriteAllText(path, Valid().ToJson().Replace("\"nbformat\": 4,", "\"nbformat\": 3,"));
+
+        AssertSingleProblem(NotebookChecker.Check(path), null, "nbformat is 3; expected 4.");
+    }
+
     [Theory]
     [InlineData("name", "python3", "metadata.kernelspec.name is \"python3\"; expected \".net-csharp\"")]
     [InlineData("display_name", "C#", "metadata.kernelspec.display_name is \"C#\"; expected \".NET (C#)\"")]
