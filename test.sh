@@ -14,6 +14,18 @@ dotnet test LessonKit.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || st
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')
 rm -f "$log"
+
+# The lessons, unchanged, end to end through the runner on the tiny checkpoint (a failing cell fails the run).
+shopt -s nullglob
+lessons=(lessons/*.ipynb)
+if [ ${#lessons[@]} -gt 0 ]; then
+  runner="dotnet run -c Release --no-build --project src/LessonKit.Runner --"
+  if $runner check lessons && $runner run "${lessons[@]}" --model tests/LessonKit.Tests/Fixtures/tiny-gpt2 --out artifacts/ci-lessons; then
+    passed=$((passed + ${#lessons[@]}))
+  else
+    failed=$((failed + ${#lessons[@]})); status=1
+  fi
+fi
 echo
 echo "$passed passed, $failed failed"
 if [ "$passed" -eq 0 ]; then echo "no test ran"; exit 1; fi
