@@ -214,7 +214,8 @@ internal static class TorchLoadDiagnostics
         {
             text.AppendLine($"  - {GlibcxxMarkerFix.OptOutVariable} is set, so LessonKit patched nothing.");
         }
-        if (RequiredBy(loaderText) is string requiredBy && unpatched.All(f => f.Path != requiredBy))
+        var lookedAt = (step?.Libraries ?? []).Concat(step?.Files.Select(f => f.Path) ?? []).Select(Path.GetFullPath).ToHashSet();
+        if (RequiredBy(loaderText) is string requiredBy && !lookedAt.Contains(Path.GetFullPath(requiredBy)))
         {
             text.AppendLine($"  - the loader complains about {requiredBy}, a copy LessonKit did not look at.");
         }

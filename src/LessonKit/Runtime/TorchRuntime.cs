@@ -70,7 +70,7 @@ public static class TorchRuntime
             }
             var facts = TorchLoadDiagnostics.Gather(failure, patchStep, log.ToArray());
             var explanation = TorchLoadDiagnostics.Explain(facts, TorchLoadDiagnostics.OwningDebianPackage);
-            log.Add($"TorchSharp failed to start: {explanation.Split('\n')[0]}");
+            log.Add($"EnsureReady failed: {explanation.Split('\n')[0]}");
             throw new TorchRuntimeException(explanation, failure);
         }
     }

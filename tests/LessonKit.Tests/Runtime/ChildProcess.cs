@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using LessonKit.Runtime;
+
+namespace LessonKit.Tests.Runtime;
+
+/// <summary>The output of a child process run by <see cref="ChildProcess"/>.</summary>
+internal sealed record ChildResult(int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>The value of a <c>RESULT key=value</c> line (null if absent).</summary>
+    public string? Result(string key) =>
+        Stdout.Split('\n').Select(l => l.TrimEnd('\r'))
+            .Where(l => l.StartsWith($"RESULT {key}=", StringComparison.Ordinal))
+            .Select(l => l[$"RESULT {key}=".Length..]).FirstOrDefault();
+
+    /// <summary>The text between MESSAGE-BEGIN and MESSAGE-END.</summary>
+    public string Message
+    {
+        get
+        {
+            int begin = Stdout.IndexOf("MESSAGE-BEGIN\n", StringComparison.Ordinal);
+            int end = Stdout.IndexOf("MESSAGE-END", StringComparison.Ordinal);
+            return begin < 0 || end < begin ? "" : Stdout[(begin + "MESSAGE-BEGIN\n".Length)..end];
+        }
+    }
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>
+/// Runs <see cref="StartupHook"/> code in a fresh <c>dotnet</c> process, optionally from a private copy of the test
+/// output folder whose <c>libLibTorchSharp.so</c> is in the pristine (unpatched) state, so the whole
+/// patch-then-load path runs as on a learner's machine without touching the shared files.
+/// </summary>
+internal static class ChildProcess
+{
+    /// <summary>
+    /// Makes <paramref name="folder"/> look like the test output folder: links to every file, except a real copy of
+    /// the test assembly and its config, and a pristine copy of <c>libLibTorchSharp.so</c>.
+    /// </summary>
+    public static string CreateAppWithPristineLibrary(TempFolder folder)
+    {
+        string source = AppContext.BaseDirectory.TrimEnd('/');
+        string app = Directory.CreateDirectory(folder.File("app")).FullName;
+        string[] copied = ["LessonKit.Tests.dll", "LessonKit.Tests.deps.json", "LessonKit.Tests.runtimeconfig.json"];
+        foreach (var entry in Directory.EnumerateFileSystemEntries(source))
+        {
+            var name = Path.GetFileName(entry);
+            if (name is "runtimes" or "cpu")
+            {
+                continue;
+            }
+            if (copied.Contains(name))
+            {
+                File.Copy(entry, Path.Combine(app, name));
+            }
+            else
+            {
+                File.CreateSymbolicLink(Path.Combine(app, name), entry);
+            }
+        }
+        string native = Directory.CreateDirectory(Path.Combine(app, "runtimes", "linux-x64", "native")).FullName;
+        foreach (var file in Directory.EnumerateFiles(NativeTestFiles.TestNativeFolder))
+        {
+            if (Path.GetFileName(file) != TorchSharpNativeFiles.LibraryFileName)
+            {
+                File.CreateSymbolicLink(Path.Combine(native, Path.GetFileName(file)), file);
+            }
+        }
+        var pristine = NativeTestFiles.PristineCopy(folder, "pristine.so");
+        File.Copy(pristine, Path.Combine(native, TorchSharpNativeFiles.LibraryFileName));
+        return app;
+    }
+
+    /// <summary>Runs <c>dotnet exec</c> on the test assembly in <paramref name="appFolder"/> with the startup hook in <paramref name="mode"/>.</summary>
+    public static ChildResult Run(string appFolder, string mode, string? argument = null, IDictionary<string, string?>? environment = null)
+    {
+        var assembly = Path.Combine(appFolder, "LessonKit.Tests.dll");
+        var start = new ProcessStartInfo(DotnetHost(), ["exec", assembly])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var variable in new[] { "DOTNET_STARTUP_HOOKS", "LD_LIBRARY_PATH", "LD_PRELOAD", GlibcxxMarkerFix.OptOutVariable })
+        {
+            start.Environment.Remove(variable);
+        }
+        start.Environment["DOTNET_STARTUP_HOOKS"] = assembly;
+        start.Environment[StartupHook.ModeVariable] = mode;
+        start.Environment[StartupHook.ArgumentVariable] = argument;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the child process ({mode}) did not finish in 2 minutes");
+        }
+        return new ChildResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string DotnetHost()
+    {
+        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
+        {
+            return fromSdk;
+        }
+        var current = Environment.ProcessPath;
+        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
+    }
+}

@@ -1,0 +1,150 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using LessonKit.Runtime;
+using Xunit.Abstractions;
+using static LessonKit.Tests.Runtime.NativeTestFiles;
+
+namespace LessonKit.Tests.Runtime;
+
+/// <summary>
+/// The whole path as a learner meets it, each in a fresh process: a pristine TorchSharp native library, LessonKit's
+/// patch step, TorchSharp starting (or a clear explanation why not). Linux x64 only.
+/// </summary>
+public sealed class TorchRuntimeChildProcessTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempFolder folder = new();
+
+    private ChildResult Run(string appFolder, string mode, string? argument = null, IDictionary<string, string?>? environment = null)
+    {
+        var result = ChildProcess.Run(appFolder, mode, argument, environment);
+        output.WriteLine($"=== {mode} {argument}\n{result}");
+        return result;
+    }
+
+    public void Dispose() => folder.Dispose();
+
+    [SupportedOSPlatformGuard("linux")]
+    private static bool Applicable => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    // Whether this machine's libstdc++ lacks GLIBCXX_3.4.32 (Debian 12, Ubuntu 22.04) or has it (Ubuntu 24.04).
+    private static LibStdCxxInfo LibStdCxx => LibStdCxxProbe.FindForCurrentProcess(out var problem) ?? throw new InvalidOperationException(problem);
+
+    private static bool PatchNeeded => !LibStdCxx.Defines(MarkerVersion);
+
+    private Dictionary<string, string?> IsolatedNuGet() =>
+        new() { ["NUGET_PACKAGES"] = Directory.CreateDirectory(folder.File("empty-nuget")).FullName };
+
+    [Fact]
+    public void The_module_initializer_patches_before_TorchSharp_starts_and_says_so_once()
+    {
+        if (!Applicable) return;
+        var app = ChildProcess.CreateAppWithPristineLibrary(folder);
+        var library = Path.Combine(app, "runtimes", "linux-x64", "native", TorchSharpNativeFiles.LibraryFileName);
+        var mode = File.GetUnixFileMode(library);
+
+        var child = Run(app, "lessonkit-then-torch", environment: IsolatedNuGet());
+
+        Assert.True(child.ExitCode == 0, child.ToString());
+        Assert.True(child.Result("native-mapped-before-torch") == "False", child.ToString());  // typeof(torch).Assembly did not start TorchSharp
+        Assert.Contains(library, child.Result("libraries") ?? "");
+        Assert.True(child.Result("direct-sum") == "4", child.ToString());                       // torch used directly, no EnsureReady yet
+        Assert.True(child.Result("ensure-ready") == "ok", child.ToString());
+        var lessonKitLines = child.Stderr.Split('\n').Where(l => l.StartsWith("LessonKit:", StringComparison.Ordinal)).ToArray();
+        if (PatchNeeded)
+        {
+            Assert.Equal(
+                [$"LessonKit: libLibTorchSharp.so needs GLIBCXX_3.4.32 only for std::ios_base_library_init (a link-time marker); your libstdc++ stops at {LibStdCxx.NewestGlibcxx}, so LessonKit marked that requirement weak in {library}."],
+                lessonKitLines);
+            Assert.True(MarkerNeed(library).IsWeak);
+            Assert.Equal(mode, File.GetUnixFileMode(library));
+        }
+        else
+        {
+            Assert.Empty(lessonKitLines);
+            Assert.False(MarkerNeed(library).IsWeak);
+        }
+    }
+
+    [Fact]
+    public void With_patching_turned_off_EnsureReady_explains_the_missing_GLIBCXX()
+    {
+        if (!Applicable) return;
+        var app = ChildProcess.CreateAppWithPristineLibrary(folder);
+        var environment = IsolatedNuGet();
+        environment[GlibcxxMarkerFix.OptOutVariable] = "1";
+
+        var child = Run(app, "lessonkit-then-torch", environment: environment);
+
+        Assert.True(child.ExitCode == 0, child.ToString());
+        if (!PatchNeeded)
+        {
+            Assert.True(child.Result("ensure-ready") == "ok", child.ToString());
+            return;
+        }
+        Assert.True(child.Result("direct-failed") == nameof(TypeInitializationException), child.ToString());
+        Assert.True(child.Result("ensure-ready") == "failed", child.ToString());
+        var message = child.Message;
+        Assert.StartsWith("TorchSharp could not start: its native library libLibTorchSharp.so needs GLIBCXX_3.4.32", message);
+        Assert.Contains($"stops at {LibStdCxx.NewestGlibcxx}", message);
+        Assert.Contains($"Unset {GlibcxxMarkerFix.OptOutVariable}", message);
+        Assert.Contains("dev container", message);
+        Assert.Contains("restart", message);
+        Assert.DoesNotContain("did not look at", message);
+        Assert.DoesNotContain(child.Stderr.Split('\n'), l => l.StartsWith("LessonKit:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_foreign_libtorch_on_LD_LIBRARY_PATH_is_named()
+    {
+        if (!Applicable) return;
+        var app = ChildProcess.CreateAppWithPristineLibrary(folder);
+        // A stand-in for another libtorch: a real shared library that lacks every c10 function TorchSharp needs.
+        var foreign = Directory.CreateDirectory(folder.File("other-torch")).FullName;
+        File.Copy(Path.Combine(TestNativeFolder, "libtorch.so"), Path.Combine(foreign, "libc10.so"));
+        var environment = IsolatedNuGet();
+        environment["LD_LIBRARY_PATH"] = foreign;
+
+        var child = Run(app, "lessonkit-then-torch", environment: environment);
+
+        Assert.True(child.Result("ensure-ready") == "failed", child.ToString());
+        var message = child.Message;
+        Assert.StartsWith("TorchSharp could not start: another libtorch", message);
+        Assert.Contains("undefined symbol", message);
+        Assert.Contains(Path.Combine(foreign, "libc10.so"), message);
+        Assert.Contains($"{foreign} is in LD_LIBRARY_PATH", message);
+    }
+
+    [Fact]
+    public void The_system_loader_accepts_a_patched_copy_and_rejects_a_pristine_one_exactly_when_GLIBCXX_is_missing()
+    {
+        if (!Applicable) return;
+        var pristineFolder = new TempFolder();
+        var patchedFolder = new TempFolder();
+        try
+        {
+            var pristine = PristineCopy(pristineFolder);
+            var patched = PristineCopy(patchedFolder);
+            Assert.Equal(PatchOutcome.Patched, ElfVersionRequirementPatcher.WeakenIosBaseLibraryInitRequirement(patched).Outcome);
+            var environment = new Dictionary<string, string?> { ["LD_LIBRARY_PATH"] = TestNativeFolder };  // libtorch for the copies
+
+            var patchedRun = Run(AppContext.BaseDirectory, "dlopen", patched, environment);
+            var pristineRun = Run(AppContext.BaseDirectory, "dlopen", pristine, environment);
+
+            Assert.True(patchedRun.Result("dlopen") == "ok last-error-is-null=True", patchedRun.ToString());
+            if (PatchNeeded)
+            {
+                Assert.StartsWith("failed", pristineRun.Result("dlopen"));
+                Assert.Contains("version `GLIBCXX_3.4.32' not found", pristineRun.Result("dlopen"));
+            }
+            else
+            {
+                Assert.Equal("ok last-error-is-null=True", pristineRun.Result("dlopen"));
+            }
+        }
+        finally
+        {
+            pristineFolder.Dispose();
+            patchedFolder.Dispose();
+        }
+    }
+}
