@@ -56,10 +56,15 @@ internal static class ElfVersionRequirementPatcher
             {
                 replaced = ReplaceAtomically(target, patched, expectedCurrent: original);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (UnauthorizedAccessException e)
             {
                 return new PatchResult(target, PatchOutcome.Failed,
-                    $"could not write a patched copy in {Path.GetDirectoryName(target)} and rename it over {Path.GetFileName(target)}: {e.Message}", e);
+                    $"permission denied: LessonKit cannot create a file in {Path.GetDirectoryName(target)} (it writes a patched copy there and renames it over {Path.GetFileName(target)})", e);
+            }
+            catch (IOException e)
+            {
+                return new PatchResult(target, PatchOutcome.Failed,
+                    $"could not write a patched copy in {Path.GetDirectoryName(target)} and rename it over {Path.GetFileName(target)}: {e.Message.TrimEnd('.')}", e);
             }
             if (!replaced)
             {
@@ -102,6 +107,11 @@ internal static class ElfVersionRequirementPatcher
     /// <exception cref="ElfFormatException">The file's tables are damaged.</exception>
     internal static VersionRequirementAnalysis Analyze(ElfImage elf, VersionRequirementRule rule)
     {
+        if (elf.Sections.Count == 0)
+        {
+            throw new ElfFormatException(ElfProblem.Unsupported,
+                $"{elf.Description} has no section header table, which LessonKit needs to find the version tables.");
+        }
         var matches = ElfDynamicTables.ReadVersionNeeds(elf).Where(n => n.Version == rule.Version).ToArray();
         if (matches.Length == 0)
         {
@@ -254,7 +264,7 @@ internal static class ElfVersionRequirementPatcher
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            problem = new PatchResult(path, PatchOutcome.Failed, $"could not read the file: {e.Message}", e);
+            problem = new PatchResult(path, PatchOutcome.Failed, $"could not read the file: {e.Message.TrimEnd('.')}", e);
         }
         return false;
     }

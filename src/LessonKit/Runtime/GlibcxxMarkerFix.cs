@@ -70,7 +70,7 @@ internal static class GlibcxxMarkerFix
             {
                 stderr.WriteLine(
                     $"LessonKit: {TorchSharpNativeFiles.LibraryFileName} needs {Rule.Version}, which your libstdc++ lacks (it stops at {newest}), " +
-                    $"and LessonKit could not mark that requirement weak in {result.Path}: {result.Detail}. " +
+                    $"and LessonKit could not mark that requirement weak in {result.Path}: {result.Detail.TrimEnd('.')}. " +
                     "TorchSharp will fail to start; LessonKit.Runtime.TorchRuntime.EnsureReady() explains what to do.");
             }
         }

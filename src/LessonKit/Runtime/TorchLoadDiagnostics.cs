@@ -221,9 +221,12 @@ internal static class TorchLoadDiagnostics
         }
 
         text.AppendLine("What to do (any one):");
-        foreach (var file in unpatched.Where(f => f.Error is UnauthorizedAccessException || f.Detail.Contains("ermission", StringComparison.Ordinal)))
+        foreach (var file in unpatched.Where(f => f.Error is UnauthorizedAccessException))
         {
-            text.AppendLine($"  - Let LessonKit write there: chmod u+w '{Path.GetDirectoryName(file.Path)}' '{file.Path}' (or run it once as the owner of that folder); LessonKit writes a patched copy next to it and renames it over.");
+            string folder = Path.GetDirectoryName(file.Path)!;
+            text.AppendLine(
+                $"  - Let LessonKit write there: make the folder writable for your user, e.g. chmod u+w '{folder}' '{file.Path}' " +
+                $"(as their owner; or sudo chown \"$USER\" '{folder}' '{file.Path}'). LessonKit writes a patched copy next to the file and renames it over.");
         }
         if (step is { Disabled: true })
         {
@@ -243,10 +246,18 @@ internal static class TorchLoadDiagnostics
         return loaderSaysSo || leftUnpatched;
     }
 
-    // Loads the first copy TorchSharp would try, by path, to get the loader's own error message.
+    // Loads the copy TorchSharp tries first, by path, to get the loader's own error message. TorchSharp looks next
+    // to the app (where the build puts libtorch too), then in the cpu/ folder it fills next to TorchSharp.dll.
     private static string? ProbeLoad(IReadOnlyList<string> libraries)
     {
-        var first = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", TorchSharpNativeFiles.LibraryFileName) }
+        var app = AppContext.BaseDirectory;
+        var torchSharp = TorchSharpNativeFiles.TorchSharpAssemblyFolder();
+        var inOrder = new List<string> { Path.Combine(app, "runtimes", "linux-x64", "native"), app };
+        if (torchSharp is not null)
+        {
+            inOrder.AddRange([torchSharp, Path.Combine(torchSharp, "cpu")]);
+        }
+        var first = inOrder.Select(folder => Path.Combine(folder, TorchSharpNativeFiles.LibraryFileName))
             .Concat(libraries).FirstOrDefault(File.Exists);
         if (first is null)
         {

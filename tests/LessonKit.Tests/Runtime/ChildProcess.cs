@@ -72,7 +72,13 @@ internal static class ChildProcess
     }
 
     /// <summary>Runs <c>dotnet exec</c> on the test assembly in <paramref name="appFolder"/> with the startup hook in <paramref name="mode"/>.</summary>
-    public static ChildResult Run(string appFolder, string mode, string? argument = null, IDictionary<string, string?>? environment = null)
+    /// <param name="appFolder">The folder holding the test assembly to run.</param>
+    /// <param name="mode">What <see cref="StartupHook"/> does.</param>
+    /// <param name="argument">An argument for the mode.</param>
+    /// <param name="environment">Extra environment variables.</param>
+    /// <param name="userName">Run as this user (the test process must be root), or null for the current user.</param>
+    public static ChildResult Run(string appFolder, string mode, string? argument = null, IDictionary<string, string?>? environment = null,
+        string? userName = null)
     {
         var assembly = Path.Combine(appFolder, "LessonKit.Tests.dll");
         var start = new ProcessStartInfo(DotnetHost(), ["exec", assembly])
@@ -81,6 +87,10 @@ internal static class ChildProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (userName is not null)
+        {
+            start.UserName = userName;
+        }
         foreach (var variable in new[] { "DOTNET_STARTUP_HOOKS", "LD_LIBRARY_PATH", "LD_PRELOAD", GlibcxxMarkerFix.OptOutVariable })
         {
             start.Environment.Remove(variable);

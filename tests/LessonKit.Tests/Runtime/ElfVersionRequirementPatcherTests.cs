@@ -193,6 +193,18 @@ public sealed class ElfVersionRequirementPatcherTests : IDisposable
         Assert.Contains("runs past the end of the file", result.Detail);
     }
 
+    [Fact]
+    public void A_library_without_section_headers_is_not_applicable()
+    {
+        var path = PristineCopy(folder);
+        WriteU64(path, 0x28, 0);  // e_shoff = 0: no section header table
+
+        var result = ElfVersionRequirementPatcher.WeakenIosBaseLibraryInitRequirement(path);
+
+        Assert.Equal(PatchOutcome.NotApplicable, result.Outcome);
+        Assert.Contains("no section header table", result.Detail);
+    }
+
     [Theory]
     [InlineData(4, 1, "32-bit")]
     [InlineData(5, 2, "big-endian")]

@@ -14,9 +14,10 @@ public sealed class TorchRuntimeChildProcessTests(ITestOutputHelper output) : ID
 {
     private readonly TempFolder folder = new();
 
-    private ChildResult Run(string appFolder, string mode, string? argument = null, IDictionary<string, string?>? environment = null)
+    private ChildResult Run(string appFolder, string mode, string? argument = null, IDictionary<string, string?>? environment = null,
+        string? userName = null)
     {
-        var result = ChildProcess.Run(appFolder, mode, argument, environment);
+        var result = ChildProcess.Run(appFolder, mode, argument, environment, userName);
         output.WriteLine($"=== {mode} {argument}\n{result}");
         return result;
     }
@@ -91,6 +92,57 @@ public sealed class TorchRuntimeChildProcessTests(ITestOutputHelper output) : ID
         Assert.Contains("restart", message);
         Assert.DoesNotContain("did not look at", message);
         Assert.DoesNotContain(child.Stderr.Split('\n'), l => l.StartsWith("LessonKit:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_folder_LessonKit_cannot_write_gets_a_clear_explanation()
+    {
+        if (!Applicable || !PatchNeeded) return;  // nothing to write where libstdc++ is new enough
+        bool root = Environment.UserName == "root";
+        if (root && (!File.ReadAllText("/etc/passwd").Contains("\nnobody:") || !OthersCanReach(AppContext.BaseDirectory)))
+        {
+            return;  // as root, permissions only bite another user; 'nobody' must exist and reach the test output
+        }
+        var app = ChildProcess.CreateAppWithPristineLibrary(folder);
+        var native = Path.Combine(app, "runtimes", "linux-x64", "native");
+        var library = Path.Combine(native, TorchSharpNativeFiles.LibraryFileName);
+        var open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead |
+                   UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;  // rwxr-xr-x
+        File.SetUnixFileMode(folder.Path, open);  // temp folders start as rwx------
+        var environment = IsolatedNuGet();
+        environment["HOME"] = folder.Path;
+        File.SetUnixFileMode(native, open & ~UnixFileMode.UserWrite);  // r-xr-xr-x: nobody may create files here
+        try
+        {
+            var child = Run(app, "lessonkit-then-torch", environment: environment, userName: root ? "nobody" : null);
+
+            Assert.True(child.Result("ensure-ready") == "failed", child.ToString());
+            var line = Assert.Single(child.Stderr.Split('\n'), l => l.StartsWith("LessonKit:", StringComparison.Ordinal));
+            Assert.Contains($"could not mark that requirement weak in {library}: permission denied", line);
+            var message = child.Message;
+            Assert.StartsWith("TorchSharp could not start: its native library libLibTorchSharp.so needs GLIBCXX_3.4.32", message);
+            Assert.Contains($"  - {library}: permission denied", message);
+            Assert.Contains($"chmod u+w '{native}' '{library}'", message);
+            Assert.Contains("dev container", message);
+            Assert.False(MarkerNeed(library).IsWeak);
+            Assert.Equal([library], Directory.GetFiles(native).Where(f => f.EndsWith(".so") || f.EndsWith(".tmp")).Where(f => f.Contains("LibTorchSharp")));
+        }
+        finally
+        {
+            File.SetUnixFileMode(native, open);
+        }
+    }
+
+    private static bool OthersCanReach(string path)
+    {
+        for (var directory = new DirectoryInfo(path); directory is not null; directory = directory.Parent)
+        {
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(directory.FullName) & UnixFileMode.OtherExecute) == 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     [Fact]
