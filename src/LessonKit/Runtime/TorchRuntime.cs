@@ -103,9 +103,12 @@ public static class TorchRuntime
             }
             var libStdCxx = LibStdCxxProbe.FindForCurrentProcess(out var problem);
             // Only look for TorchSharp's files when they may need the patch (keeps the common case cheap).
-            var libraries = libStdCxx is not null && !libStdCxx.Defines(VersionRequirementRule.IosBaseLibraryInitMarker.Version)
-                ? TorchSharpNativeFiles.FindForCurrentProcess()
-                : [];
+            bool mayNeedPatch = libStdCxx is not null && !libStdCxx.Defines(VersionRequirementRule.IosBaseLibraryInitMarker.Version);
+            if (mayNeedPatch && TorchSharpNativeFiles.TorchSharpAssembly() is null)
+            {
+                log.Add($"TorchSharp.dll cannot be loaded yet, so only the NuGet package cache and the app folder are searched for {TorchSharpNativeFiles.LibraryFileName}.");
+            }
+            var libraries = mayNeedPatch ? TorchSharpNativeFiles.FindForCurrentProcess() : [];
             bool disabled = GlibcxxMarkerFix.IsDisabled(Environment.GetEnvironmentVariable(GlibcxxMarkerFix.OptOutVariable));
             patchStep = GlibcxxMarkerFix.Run(libStdCxx, problem, libraries, disabled, Console.Error, log);
         }

@@ -29,7 +29,7 @@ internal static class TorchSharpNativeFiles
     {
         get
         {
-            var informational = typeof(TorchSharp.torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+            var informational = TorchSharpAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
             var version = informational?.Split('+')[0];
             return string.IsNullOrWhiteSpace(version) ? FallbackPackageVersion : version.ToLowerInvariant();
         }
@@ -50,9 +50,30 @@ internal static class TorchSharpNativeFiles
     /// <summary>The folder <c>TorchSharp.dll</c> was loaded from, or null (e.g. in a single-file app).</summary>
     public static string? TorchSharpAssemblyFolder()
     {
-        var location = typeof(TorchSharp.torch).Assembly.Location;  // no static constructor runs for this
+        var location = TorchSharpAssembly()?.Location;
         return string.IsNullOrEmpty(location) ? null : Path.GetDirectoryName(location);
     }
+
+    /// <summary>
+    /// The TorchSharp assembly, or null when it cannot be loaded yet (e.g. a notebook that has not referenced the
+    /// TorchSharp package when LessonKit is first used; the package cache is still searched then).
+    /// </summary>
+    public static Assembly? TorchSharpAssembly()
+    {
+        try
+        {
+            return LoadTorchSharpAssembly();
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return null;
+        }
+    }
+
+    // typeof(torch).Assembly loads TorchSharp.dll but does not run torch's static constructor (which would load the
+    // native library). Kept apart so a missing TorchSharp.dll surfaces here, where it is caught.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Assembly LoadTorchSharpAssembly() => typeof(TorchSharp.torch).Assembly;
 
     /// <summary>
     /// The folders to look in, in the order to patch them: the package cache first (TorchSharp copies from it),

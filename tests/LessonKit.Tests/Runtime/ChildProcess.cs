@@ -71,6 +71,66 @@ internal static class ChildProcess
         return app;
     }
 
+    /// <summary>
+    /// Lays out <paramref name="folder"/> like a notebook kernel sees TorchSharp: an app folder without TorchSharp
+    /// (and without a deps.json, so nothing resolves it), and a NuGet package folder holding
+    /// <c>torchsharp/&lt;version&gt;/lib/net8.0/TorchSharp.dll</c>, the package's pristine
+    /// <c>runtimes/linux-x64/native/libLibTorchSharp.so</c>, and a <c>lib/net8.0/cpu/</c> folder as an earlier
+    /// session left it (pristine <c>libLibTorchSharp.so</c> plus links to libtorch), so TorchSharp copies nothing.
+    /// </summary>
+    public static (string App, string NuGetRoot, string TorchSharpDll, string PackageLibrary, string CpuLibrary) CreateNotebookLayout(TempFolder folder)
+    {
+        string source = AppContext.BaseDirectory.TrimEnd('/');
+        string app = Directory.CreateDirectory(folder.File("kernel")).FullName;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(source))
+        {
+            var name = Path.GetFileName(entry);
+            if (name is "runtimes" or "cpu" or "TorchSharp.dll" or "LessonKit.Tests.deps.json")
+            {
+                continue;
+            }
+            if (name is "LessonKit.Tests.dll" or "LessonKit.Tests.runtimeconfig.json")
+                File.Copy(entry, Path.Combine(app, name));
+            else
+                File.CreateSymbolicLink(Path.Combine(app, name), entry);
+        }
+
+        string root = Directory.CreateDirectory(folder.File("nuget")).FullName;
+        string package = Path.Combine(root, "torchsharp", TorchSharpNativeFiles.PackageVersion);
+        string lib = Directory.CreateDirectory(Path.Combine(package, "lib", "net8.0")).FullName;
+        string torchSharpDll = Path.Combine(lib, "TorchSharp.dll");
+        File.Copy(Path.Combine(source, "TorchSharp.dll"), torchSharpDll);
+        string pristine = NativeTestFiles.PristineCopy(folder, "pristine.so");
+        string packageNative = Directory.CreateDirectory(Path.Combine(package, "runtimes", "linux-x64", "native")).FullName;
+        string packageLibrary = Path.Combine(packageNative, TorchSharpNativeFiles.LibraryFileName);
+        File.Copy(pristine, packageLibrary);
+
+        // libtorch's own package, and the consolidated cpu/ folder: links, so nothing big is copied.
+        string libtorchVersion = LibtorchPackageVersion();
+        string libtorchNative = Directory.CreateDirectory(Path.Combine(root, "libtorch-cpu-linux-x64", libtorchVersion, "runtimes", "linux-x64", "native")).FullName;
+        string cpu = Directory.CreateDirectory(Path.Combine(lib, "cpu")).FullName;
+        foreach (var file in Directory.EnumerateFiles(NativeTestFiles.TestNativeFolder))
+        {
+            if (Path.GetFileName(file) != TorchSharpNativeFiles.LibraryFileName)
+            {
+                File.CreateSymbolicLink(Path.Combine(libtorchNative, Path.GetFileName(file)), file);
+                File.CreateSymbolicLink(Path.Combine(cpu, Path.GetFileName(file)), file);
+            }
+        }
+        string cpuLibrary = Path.Combine(cpu, TorchSharpNativeFiles.LibraryFileName);
+        File.Copy(pristine, cpuLibrary);
+        return (app, root, torchSharpDll, packageLibrary, cpuLibrary);
+    }
+
+    // The libtorch-cpu-linux-x64 version TorchSharp looks for (the folder name in the real package cache).
+    private static string LibtorchPackageVersion()
+    {
+        var real = TorchSharpNativeFiles.NuGetPackagesRoot() is string root ? Path.Combine(root, "libtorch-cpu-linux-x64") : null;
+        return real is not null && Directory.Exists(real)
+            ? Path.GetFileName(Directory.GetDirectories(real).OrderBy(d => d, StringComparer.Ordinal).Last())
+            : "2.10.0";
+    }
+
     /// <summary>Runs <c>dotnet exec</c> on the test assembly in <paramref name="appFolder"/> with the startup hook in <paramref name="mode"/>.</summary>
     /// <param name="appFolder">The folder holding the test assembly to run.</param>
     /// <param name="mode">What <see cref="StartupHook"/> does.</param>

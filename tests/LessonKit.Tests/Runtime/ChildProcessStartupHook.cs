@@ -24,11 +24,29 @@ internal static class StartupHook
         {
             "dlopen" => DlOpen(Environment.GetEnvironmentVariable(ArgumentVariable)!),
             "lessonkit-then-torch" => LessonKitThenTorch(),
+            "notebook" => LoadTorchSharpFrom(Environment.GetEnvironmentVariable(ArgumentVariable)!) ?? LessonKitThenTorch(),
+            "notebook-lessonkit-first" => UseLessonKit() ?? LoadTorchSharpFrom(Environment.GetEnvironmentVariable(ArgumentVariable)!) ?? LessonKitThenTorch(),
             _ => 90,
         };
         Console.Out.Flush();
         Console.Error.Flush();
         Environment.Exit(exitCode);
+    }
+
+    // LessonKit used before TorchSharp can even be found: its patch step must still cover the package cache.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int? UseLessonKit()
+    {
+        _ = TorchRuntime.Log;
+        return null;
+    }
+
+    // Like a .NET Interactive kernel: TorchSharp.dll comes from the NuGet package folder, not from the app folder.
+    private static int? LoadTorchSharpFrom(string path)
+    {
+        System.Runtime.Loader.AssemblyLoadContext.Default.Resolving += (context, name) =>
+            name.Name == "TorchSharp" ? context.LoadFromAssemblyPath(path) : null;
+        return null;
     }
 
     private static bool NativeLibraryMapped() =>

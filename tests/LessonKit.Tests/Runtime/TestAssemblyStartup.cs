@@ -19,6 +19,11 @@ internal static class TestAssemblyStartup
         {
             return;  // a child process of the Runtime tests: it checks that LessonKit does this by itself
         }
-        _ = TorchRuntime.Log;  // first use of LessonKit: its module initializer runs the patch step
+        UseLessonKit();
     }
+
+    // A separate method: merely compiling a method that mentions a LessonKit type can run LessonKit's module
+    // initializer, which the child-process tests must see happen on their own terms.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UseLessonKit() => _ = TorchRuntime.Log;  // first use of LessonKit: its module initializer runs the patch step
 }

@@ -66,6 +66,38 @@ public sealed class TorchRuntimeChildProcessTests(ITestOutputHelper output) : ID
         }
     }
 
+    [Theory]
+    [InlineData("notebook")]                  // TorchSharp resolvable when LessonKit is first used
+    [InlineData("notebook-lessonkit-first")]  // LessonKit used before TorchSharp can be found
+    public void In_a_notebook_layout_the_package_cache_copies_are_patched_and_TorchSharp_starts_from_cpu(string mode)
+    {
+        if (!Applicable) return;
+        var (app, nuget, torchSharpDll, packageLibrary, cpuLibrary) = ChildProcess.CreateNotebookLayout(folder);
+
+        var child = Run(app, mode, torchSharpDll, new Dictionary<string, string?> { ["NUGET_PACKAGES"] = nuget });
+
+        Assert.True(child.Result("native-mapped-before-torch") == "False", child.ToString());
+        Assert.Equal($"{packageLibrary}|{cpuLibrary}", child.Result("libraries"));
+        Assert.True(child.Result("direct-sum") == "4", child.ToString());
+        Assert.True(child.Result("ensure-ready") == "ok", child.ToString());
+        Assert.Contains(child.Stdout.Split('\n'), l => l.StartsWith("LOG TorchSharp started", StringComparison.Ordinal) && l.Contains(cpuLibrary));
+        Assert.DoesNotContain("unexpectedly", child.Stdout);
+        Assert.Equal(mode == "notebook-lessonkit-first" && PatchNeeded, child.Stdout.Contains("TorchSharp.dll cannot be loaded yet"));
+        var lessonKitLines = child.Stderr.Split('\n').Where(l => l.StartsWith("LessonKit:", StringComparison.Ordinal)).ToArray();
+        if (PatchNeeded)
+        {
+            Assert.Equal(2, lessonKitLines.Length);
+            Assert.EndsWith($"marked that requirement weak in {packageLibrary}.", lessonKitLines[0]);
+            Assert.EndsWith($"marked that requirement weak in {cpuLibrary}.", lessonKitLines[1]);
+            Assert.True(MarkerNeed(packageLibrary).IsWeak);
+            Assert.True(MarkerNeed(cpuLibrary).IsWeak);
+        }
+        else
+        {
+            Assert.Empty(lessonKitLines);
+        }
+    }
+
     [Fact]
     public void With_patching_turned_off_EnsureReady_explains_the_missing_GLIBCXX()
     {
