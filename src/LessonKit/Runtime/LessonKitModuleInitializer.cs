@@ -3,10 +3,11 @@ using System.Runtime.CompilerServices;
 namespace LessonKit.Runtime;
 
 /// <summary>
-/// Runs LessonKit's native-library patch step (see <see cref="TorchRuntime"/>) the moment the LessonKit assembly
-/// is first used, so that it happens before TorchSharp loads its native code even when a learner's first cell
-/// touches <c>torch</c> right after using anything from LessonKit. It only patches files; it does not start
-/// TorchSharp, and it never throws.
+/// Runs LessonKit's native-library patch step (see <see cref="TorchRuntime"/>) the moment LessonKit is first used,
+/// so that it happens before TorchSharp loads its native code. .NET runs it when a method that mentions any
+/// LessonKit member is compiled (even in a branch that never runs), not when the assembly is merely loaded or
+/// inspected by reflection; so a notebook cell that mentions LessonKit is covered before its first statement runs.
+/// It only patches files; it does not start TorchSharp, and it never throws.
 /// </summary>
 internal static class LessonKitModuleInitializer
 {

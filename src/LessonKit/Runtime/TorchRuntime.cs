@@ -17,8 +17,11 @@ namespace LessonKit.Runtime;
 /// Windows, macOS) it changes nothing.
 /// </para>
 /// <para>
-/// The patch step runs by itself as soon as LessonKit is first used (a module initializer), before TorchSharp
-/// starts. Set the environment variable <c>LESSONKIT_NO_NATIVE_PATCH=1</c> to turn it off.
+/// The patch step runs by itself (a module initializer) as soon as code that mentions anything from LessonKit is
+/// compiled, which in a notebook is before any statement of that cell runs, so before TorchSharp starts. Only a
+/// cell that uses <c>torch</c> before any cell has mentioned LessonKit is too early: call
+/// <see cref="EnsureReady"/> first. Set the environment variable <c>LESSONKIT_NO_NATIVE_PATCH=1</c> to turn the
+/// patch off.
 /// </para>
 /// </remarks>
 public static class TorchRuntime
