@@ -167,19 +167,9 @@ for (let i = 0; i < 300; i++) {
   named.push([`random ${i}`, text]);
 }
 
-// ---- encode with both oracles -------------------------------------------------------------------------------------
-const cases = named.map(([name, text]) => {
-  const reference = Array.from(tiktoken.encode(text, "all"));
-  const port = jsTiktoken.encode(text, "all");
-  const same = reference.length === port.length && reference.every((id, k) => id === port[k]);
-  if (!same && !/[\u0085\ufeff]/.test(text)) {
-    throw new Error(`tiktoken and js-tiktoken disagree on "${name}" for a reason other than U+0085/U+FEFF`);
-  }
-  return { name, text, tiktoken: reference, jsTiktoken: port };
-});
-
-// Texts of the tokens that hold part of a UTF-8 character, decoded with U+FFFD for the broken parts (TextDecoder's
-// rule, the same as Python's bytes.decode("utf-8", errors="replace")).
+// The text of every token that holds part of a UTF-8 character, with U+FFFD for the broken part (TextDecoder's rule,
+// the same as Python's bytes.decode("utf-8", errors="replace")). These texts ("\ufffd", " \ufffd", ...) also join the
+// corpus: encoding one must give the token for U+FFFD itself, never a cut-character token that displays alike.
 const strict = new TextDecoder("utf-8", { fatal: true });
 const lenient = new TextDecoder("utf-8");
 const partialTokenTexts = {};
@@ -191,6 +181,20 @@ for (let id = 0; id < 50256; id++) {
     partialTokenTexts[id] = lenient.decode(bytes);
   }
 }
+for (const text of new Set(Object.values(partialTokenTexts))) {
+  named.push([`partial-token text ${JSON.stringify(text)}`, text]);
+}
+
+// ---- encode with both oracles -------------------------------------------------------------------------------------
+const cases = named.map(([name, text]) => {
+  const reference = Array.from(tiktoken.encode(text, "all"));
+  const port = jsTiktoken.encode(text, "all");
+  const same = reference.length === port.length && reference.every((id, k) => id === port[k]);
+  if (!same && !/[\u0085\ufeff]/.test(text)) {
+    throw new Error(`tiktoken and js-tiktoken disagree on "${name}" for a reason other than U+0085/U+FEFF`);
+  }
+  return { name, text, tiktoken: reference, jsTiktoken: port };
+});
 
 const golden = {
   about:
