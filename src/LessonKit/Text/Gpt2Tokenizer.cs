@@ -12,7 +12,9 @@ namespace LessonKit.Text;
 /// <para>How it works: the text is cut into pieces by GPT-2's split pattern (words with their leading space,
 /// numbers, punctuation runs, whitespace; see <see cref="Gpt2PreTokenizer"/>), each piece is turned into UTF-8
 /// bytes, and byte-pair encoding merges adjacent byte groups into the 50,257 tokens of GPT-2's vocabulary. The
-/// BPE itself is Microsoft.ML.Tokenizers' <see cref="TiktokenTokenizer"/>, given GPT-2's own vocabulary.</para>
+/// BPE itself is Microsoft.ML.Tokenizers' <see cref="TiktokenTokenizer"/>, given GPT-2's own vocabulary (a token's
+/// rank is its id), except for pieces longer than <see cref="LongPieceChars"/> chars, where that library is slow and
+/// <see cref="BytePairMerger"/> does the same merges faster.</para>
 /// <para>Strings that are not valid UTF-16: an unpaired surrogate cannot be written as UTF-8, so it is encoded as
 /// U+FFFD (the replacement character), as tiktoken and js-tiktoken do; such a string does not round-trip.</para>
 /// <para>Instances are immutable and safe to use from several threads.</para>
@@ -119,7 +121,8 @@ public sealed class Gpt2Tokenizer
         var bytes = new ArrayBufferWriter<byte>();
         foreach (int id in ids)
         {
-            bytes.Write(BytesOf(id, nameof(ids)));
+            CheckId(id, nameof(ids));
+            bytes.Write(_tokenBytes[id]);
         }
         return DecodeUtf8(bytes.WrittenSpan);
     }
@@ -151,8 +154,9 @@ public sealed class Gpt2Tokenizer
 
     /// <summary>
     /// The id whose <see cref="TokenText"/> is exactly <paramref name="tokenText"/> (<c>" cat"</c> → 3797), or
-    /// <c>null</c> if no token has that text. When several tokens show the same text because each holds a different
-    /// part of a character (they all show U+FFFD), the text names none of them and the answer is <c>null</c>.
+    /// <c>null</c> if no token has that text. Tokens that hold part of a character show U+FFFD for it, so several can
+    /// show the same text: then the token of whole characters with that text wins (<c>"\uFFFD"</c> → 4210, the token
+    /// for U+FFFD itself), and if there is none, the text names no single token and the answer is <c>null</c>.
     /// </summary>
     public int? TokenId(string tokenText)
     {
@@ -202,12 +206,6 @@ public sealed class Gpt2Tokenizer
             start += length;
         }
         return false;
-    }
-
-    private byte[] BytesOf(int id, string paramName)
-    {
-        CheckId(id, paramName);
-        return _tokenBytes[id];
     }
 
     private void CheckId(int id, string paramName)
