@@ -28,6 +28,8 @@ public sealed class Gpt2Tokenizer
     public const string EndOfText = "<|endoftext|>";
 
     private const string ResourcePrefix = "LessonKit.Text.Resources.";
+    private const string VocabFileName = "vocab.json";
+    private const string MergesFileName = "merges.txt";
 
     private static readonly Lazy<Gpt2Tokenizer> s_default = new(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -37,9 +39,11 @@ public sealed class Gpt2Tokenizer
     private readonly string[] _tokenTexts;          // id -> TokenText(id)
     private readonly Dictionary<string, int> _idByTokenText;
     private readonly int _endOfTextId;
+    private readonly Func<string, Stream> _openSourceFile; // "vocab.json" or "merges.txt" -> the file this tokenizer was built from
 
-    private Gpt2Tokenizer(Gpt2BpeFiles files)
+    private Gpt2Tokenizer(Gpt2BpeFiles files, Func<string, Stream> openSourceFile)
     {
+        _openSourceFile = openSourceFile;
         _tokenBytes = files.TokenBytes;
         _endOfTextId = files.EndOfTextId;
         _bpe = TiktokenTokenizer.Create(
@@ -74,9 +78,28 @@ public sealed class Gpt2Tokenizer
                     "and merges.txt next to config.json; or use Gpt2Tokenizer.Default, which needs no files.", path);
             }
         }
-        using FileStream vocab = File.OpenRead(vocabPath);
-        using FileStream merges = File.OpenRead(mergesPath);
-        return new Gpt2Tokenizer(Gpt2BpeFiles.Read(vocab, vocabPath, merges, mergesPath));
+        // The bytes are kept so SaveFiles can write exactly these files next to a saved checkpoint.
+        byte[] vocabBytes = File.ReadAllBytes(vocabPath), mergesBytes = File.ReadAllBytes(mergesPath);
+        Stream Open(string name) => new MemoryStream(name == VocabFileName ? vocabBytes : mergesBytes, writable: false);
+        using Stream vocab = Open(VocabFileName);
+        using Stream merges = Open(MergesFileName);
+        return new Gpt2Tokenizer(Gpt2BpeFiles.Read(vocab, vocabPath, merges, mergesPath), Open);
+    }
+
+    /// <summary>
+    /// Writes the <c>vocab.json</c> and <c>merges.txt</c> this tokenizer was built from into <paramref name="directory"/>,
+    /// as a Hugging Face checkpoint folder holds them.
+    /// </summary>
+    public void SaveFiles(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory.CreateDirectory(directory);
+        foreach (string name in (ReadOnlySpan<string>)[VocabFileName, MergesFileName])
+        {
+            using Stream source = _openSourceFile(name);
+            using FileStream target = File.Create(Path.Combine(directory, name));
+            source.CopyTo(target);
+        }
     }
 
     /// <summary>The number of token ids: 50,257 for GPT-2 (ids 0 to 50,256).</summary>
@@ -303,9 +326,9 @@ public sealed class Gpt2Tokenizer
 
     private static Gpt2Tokenizer LoadEmbedded()
     {
-        using Stream vocab = OpenResource("vocab.json");
-        using Stream merges = OpenResource("merges.txt");
-        return new Gpt2Tokenizer(Gpt2BpeFiles.Read(vocab, "LessonKit's built-in vocab.json", merges, "LessonKit's built-in merges.txt"));
+        using Stream vocab = OpenResource(VocabFileName);
+        using Stream merges = OpenResource(MergesFileName);
+        return new Gpt2Tokenizer(Gpt2BpeFiles.Read(vocab, "LessonKit's built-in vocab.json", merges, "LessonKit's built-in merges.txt"), OpenResource);
     }
 
     private static Stream OpenResource(string fileName) =>

@@ -157,13 +157,28 @@ public class Gpt2TokenizerTests
         Gpt2Tokenizer[] seen = new Gpt2Tokenizer[8];
         Parallel.For(0, seen.Length, i => seen[i] = Gpt2Tokenizer.Default);
         Assert.All(seen, t => Assert.Same(Tokenizer, t));
+    }
 
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < 100_000; i++)
+    [Fact]
+    public void SaveFilesWritesTheFilesItWasBuiltFrom()
+    {
+        string directory = Directory.CreateTempSubdirectory("lessonkit-tokenizer-").FullName;
+        try
         {
-            _ = Gpt2Tokenizer.Default;
+            Tokenizer.SaveFiles(directory);
+            string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-gpt2");
+            foreach (string name in new[] { "vocab.json", "merges.txt" })
+                Assert.Equal(File.ReadAllBytes(Path.Combine(fixture, name)), File.ReadAllBytes(Path.Combine(directory, name)));
+            var reloaded = Gpt2Tokenizer.FromFiles(Path.Combine(directory, "vocab.json"), Path.Combine(directory, "merges.txt"));
+            string again = Path.Combine(directory, "again");
+            reloaded.SaveFiles(again);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(directory, "merges.txt")), File.ReadAllBytes(Path.Combine(again, "merges.txt")));
+            Assert.Equal(Tokenizer.Encode("The cat sat"), reloaded.Encode("The cat sat"));
         }
-        Assert.True(sw.ElapsedMilliseconds < 500, $"100,000 reads of Default took {sw.ElapsedMilliseconds} ms");
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
@@ -185,11 +200,10 @@ public class Gpt2TokenizerTests
     }
 
     [Fact]
-    public void EncodesLongTextInLinearTime()
+    public void EncodesLongTextExactly()
     {
-        // 100 KB of the corpus (prose, code, random strings), and 100 KB pieces with no space in them, where a
-        // quadratic merge (the library's) took 5 to 20 s in Release on its own. The bound is loose so a busy CI
-        // machine passes; it is there to catch quadratic behaviour.
+        // 100 KB of the corpus (prose, code, random strings), and 100 KB pieces with no space in them, which go
+        // through BytePairMerger (the library's merge is quadratic there: 5 to 20 s). Speed belongs in the benchmark.
         var corpus = new StringBuilder();
         while (corpus.Length < 100_000)
         {
@@ -211,12 +225,8 @@ public class Gpt2TokenizerTests
 
         foreach (string text in texts)
         {
-            var sw = Stopwatch.StartNew();
             int[] ids = Tokenizer.Encode(text);
-            sw.Stop();
-
             Assert.Equal(text, Tokenizer.Decode(ids));
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"encoding 100 KB ({text[..10]}...) took {sw.ElapsedMilliseconds} ms");
         }
     }
 }
