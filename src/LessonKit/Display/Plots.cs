@@ -42,8 +42,8 @@ public static class Plots
     /// <summary>
     /// Ranks every (layer, head) by the attention from one token to another, found by text: <c>HeadFinder(cache,
     /// tokens, "it", "cat")</c>. Tokens match when equal with surrounding spaces trimmed (exactly, or ignoring case
-    /// if nothing matches exactly). The from token is its LAST occurrence; the to token is its last occurrence
-    /// BEFORE that (the nearest earlier one). Throws with the list of tokens when either is not found.
+    /// if no token in range matches exactly). The from token is its LAST occurrence; the to token is its last
+    /// occurrence BEFORE that (the nearest earlier one). Throws with the list of tokens when either is not found.
     /// </summary>
     public static HeadFinderView HeadFinder(ActivationCache cache, string[] tokens, string fromToken, string toToken)
     {

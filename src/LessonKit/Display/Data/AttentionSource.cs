@@ -139,16 +139,27 @@ internal sealed class AttentionSource
     }
 
     /// <summary>
-    /// [.., n, n] → [.., size, size]: queries averaged within each block, keys summed within each block.
-    /// Blocks follow adaptive pooling: block j covers positions floor(j·n/size) to ceil((j+1)·n/size) - 1.
+    /// [.., n, n] → [.., size, size]: queries averaged within each block, keys summed within each block, so every
+    /// row still sums to what it summed to before. Block j covers positions floor(j·n/size) to floor((j+1)·n/size) - 1
+    /// (the blocks do not overlap and cover every position).
     /// </summary>
     internal static Tensor Shrink(Tensor pattern, int size)
     {
-        long n = pattern.shape[^1];
-        Tensor averaged = torch.nn.functional.adaptive_avg_pool2d(pattern, [size, size]);
-        var widths = new float[size];
-        for (int j = 0; j < size; j++) widths[j] = (float)(((j + 1) * n + size - 1) / size - j * n / size);
-        return averaged * torch.tensor(widths);   // mean over a key block × its width = sum over the block
+        int n = (int)pattern.shape[^1];
+        var average = new float[size * n];   // [size, n]: 1/count over the positions of each block
+        var sum = new float[size * n];       // [size, n]: 1 over the positions of each block
+        for (int j = 0; j < size; j++)
+        {
+            int start = (int)((long)j * n / size), end = (int)((long)(j + 1) * n / size);
+            for (int p = start; p < end; p++)
+            {
+                average[j * n + p] = 1f / (end - start);
+                sum[j * n + p] = 1f;
+            }
+        }
+        using var rows = torch.tensor(average, [size, n]);
+        using var columns = torch.tensor(sum, [size, n]);
+        return rows.matmul(pattern.to_type(ScalarType.Float32)).matmul(columns.t());   // [.., size, n] then [.., size, size]
     }
 
     /// <summary>The attention every head of a layer pays from one query position to one key position: [head].</summary>

@@ -8,7 +8,8 @@ namespace LessonKit.Display.Data;
 /// </summary>
 /// <remarks>
 /// Matching rules: a token matches when its text with surrounding whitespace trimmed equals the wanted text
-/// (also trimmed), compared exactly; if no token matches exactly, the comparison is repeated ignoring case.
+/// (also trimmed), compared exactly; if no token in the searched range matches exactly, the comparison is
+/// repeated ignoring case.
 /// The "from" token is the LAST match in the text (the latest query, the one that can see the most);
 /// the "to" token is the last match strictly BEFORE the from position (the nearest earlier one, which a
 /// causal model can attend to).
@@ -20,11 +21,11 @@ internal static class TokenSearch
     {
         string wanted = text.Trim();
         int end = Math.Min(before, tokens.Count);
+        // Exact matches first; only if there is none in range, matches that differ in case.
         foreach (var comparison in new[] { StringComparison.Ordinal, StringComparison.OrdinalIgnoreCase })
         {
             for (int i = end - 1; i >= 0; i--)
                 if (string.Equals(tokens[i].Trim(), wanted, comparison)) return i;
-            if (AnyMatch(tokens, wanted, StringComparison.Ordinal)) break;   // exact matches exist, only after 'before'
         }
         return -1;
     }
@@ -66,6 +67,4 @@ internal static class TokenSearch
         return sb.ToString();
     }
 
-    private static bool AnyMatch(IReadOnlyList<string> tokens, string wanted, StringComparison comparison) =>
-        tokens.Any(t => string.Equals(t.Trim(), wanted, comparison));
 }

@@ -10,7 +10,8 @@ internal static class TokenLabels
 
     /// <summary>
     /// Newline as ↵, carriage return as ␍, tab as ⇥, other control characters as their Unicode control pictures
-    /// (U+2400 block), an empty token as ∅. Spaces stay spaces (views show them with <c>white-space: pre</c>).
+    /// (U+2400 block), invisible format characters and line/paragraph separators as <c>[U+200B]</c>, an empty
+    /// token as ∅. Spaces stay spaces (views show them with <c>white-space: pre</c>).
     /// </summary>
     public static string Visible(string? token)
     {
@@ -18,6 +19,13 @@ internal static class TokenLabels
         var sb = new StringBuilder(token.Length);
         foreach (char c in token)
         {
+            var category = char.GetUnicodeCategory(c);
+            if (category is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator
+                or System.Globalization.UnicodeCategory.ParagraphSeparator)
+            {
+                sb.Append($"[U+{(int)c:X4}]");
+                continue;
+            }
             sb.Append(c switch
             {
                 '\n' => "↵",

@@ -89,9 +89,18 @@ public sealed class ViewPage(BrowserFixture fixture, IBrowserContext context, IP
         return path;
     }
 
-    /// <summary>Asserts the page made no network request, logged no error and ran no injected script.</summary>
-    public async Task AssertCleanAsync()
+    /// <summary>
+    /// Asserts the page made no network request, logged no error, ran no injected script, and added no global
+    /// variable but <c>LessonKitViews</c> (and <paramref name="alsoAllowed"/>).
+    /// </summary>
+    public async Task AssertCleanAsync(params string[] alsoAllowed)
     {
+        string[] added = await Page.EvaluateAsync<string[]>(
+            "() => { const frame = document.createElement('iframe'); document.body.appendChild(frame); " +
+            "const baseline = new Set(Object.getOwnPropertyNames(frame.contentWindow)); frame.remove(); " +
+            "return Object.getOwnPropertyNames(window).filter(k => !baseline.has(k)); }");
+        string[] allowed = ["LessonKitViews", .. alsoAllowed];
+        Assert.True(added.All(allowed.Contains), "The page added globals: " + string.Join(", ", added));
         Assert.True(BlockedRequests.IsEmpty, "The page tried to reach the network: " + string.Join(", ", BlockedRequests));
         Assert.True(ConsoleErrors.IsEmpty, "The page logged errors: " + string.Join(" | ", ConsoleErrors));
         Assert.Equal("undefined", await Page.EvaluateAsync<string>("() => typeof window.__xss"));
