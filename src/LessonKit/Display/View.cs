@@ -19,6 +19,7 @@ namespace LessonKit.Display;
 public abstract class View
 {
     private readonly List<string> _notes = [];
+    private string? _html;
 
     /// <summary>Creates a view of the given kind (a short lower-case word used in CSS classes and the script).</summary>
     protected View(string kind)
@@ -56,9 +57,11 @@ public abstract class View
 
     /// <summary>
     /// The view as a self-contained HTML fragment: one root <c>div</c> with its styles, data and scripts inline.
-    /// Nothing is loaded from the network.
+    /// Nothing is loaded from the network. (Made once: a view does not change after it is created.)
     /// </summary>
-    public string ToHtml()
+    public string ToHtml() => _html ??= RenderHtml();
+
+    private string RenderHtml()
     {
         var html = new StringBuilder(4096);
         html.Append("<div class=\"lk-view lk-").Append(Kind).Append("\" id=\"").Append(Id)

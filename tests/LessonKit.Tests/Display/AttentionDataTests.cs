@@ -66,6 +66,33 @@ public class AttentionDataTests
     }
 
     [Fact]
+    public void ABatchShowsItsFirstPromptAndSaysSo()
+    {
+        using var cache = TestCaches.Random(layers: 1, heads: 2, length: 4, seed: 30, batch: 3);
+        var view = Plots.AttentionPattern(cache, 0, 1, TestCaches.Tokens(4));
+        Assert.Contains("a batch of 3 prompts; showing the first", view.Notes.Single());
+        using var first = cache["pattern", 0][0, 1, 3, 2];
+        Assert.Equal(first.item<float>(), view.Weight(3, 2));
+    }
+
+    [Fact]
+    public void SummariesNameTheStrongestAttention()
+    {
+        // Head 0 looks at the first token; head 1 at the previous token.
+        var first = new float[3, 3] { { 1, 0, 0 }, { 1, 0, 0 }, { 1, 0, 0 } };
+        var previous = new float[3, 3] { { 1, 0, 0 }, { 0.9f, 0.1f, 0 }, { 0, 0.8f, 0.2f } };
+        using var cache = TestCaches.FromPatterns([[first, previous]]);
+        string[] tokens = ["<|endoftext|>", "The", " cat"];
+        string head = Plots.HeadView(cache, tokens).ToString();
+        Assert.Contains("head 0: 'The' (1) -> '<|endoftext|>' (0) 1.00", head);
+        Assert.Contains("head 1: 'The' (1) -> '<|endoftext|>' (0) 0.90", head);
+        string single = Plots.AttentionPattern(cache, 0, 1, tokens).ToString();
+        Assert.Contains("The last token ' cat' attends most to 'The' (1): 0.800.", single);
+        Assert.Contains("head 1: strongest 'The' (1) -> '<|endoftext|>' (0) 0.90", Plots.AttentionPatterns(cache, 0, tokens).ToString());
+        Assert.Contains("Most self-attending head: L0H1", Plots.ModelView(cache, tokens).ToString());
+    }
+
+    [Fact]
     public void ShrinkingKeepsEachRowsTotalAttention()
     {
         // 4 positions into 2 blocks: queries averaged, keys summed.

@@ -9,6 +9,29 @@ namespace LessonKit.Tests.Display;
 public class ViewContentTests
 {
     [Fact]
+    public void ViewsOfATypicalLessonAreSmall()
+    {
+        // GPT-2 small's shape (12 layers × 12 heads) on a 20-token sentence.
+        using var cache = TestCaches.Random(layers: 12, heads: 12, length: 20, seed: 40);
+        string[] tokens = TestCaches.Tokens(20, nasty: false);
+        using var logits = torch.randn(1, 20, 64);
+        var sizes = new (string Name, View View)[]
+        {
+            ("head view", Plots.HeadView(cache, tokens)),
+            ("model view", Plots.ModelView(cache, tokens)),
+            ("attention patterns", Plots.AttentionPatterns(cache, 5, tokens)),
+            ("head finder", Plots.HeadFinder(cache, tokens, 19, 3)),
+            ("pipeline", Plots.Pipeline(cache, tokens, Enumerable.Range(0, 20).ToArray(), logits, id => $" t{id}")),
+        };
+        foreach (var (name, view) in sizes)
+        {
+            int length = view.ToHtml().Length;
+            Console.WriteLine($"{name}: {length / 1024.0:0.0} KB");
+            Assert.True(length < 150_000, $"the {name} is {length:N0} characters");
+        }
+    }
+
+    [Fact]
     public void ColoredTokensPicksTheScaleFromTheSigns()
     {
         var positive = Plots.ColoredTokens(["a", "b", "c"], [0f, 1f, 4f]);

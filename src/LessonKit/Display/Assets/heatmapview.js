@@ -12,7 +12,7 @@ ns.modules.heatmap = function (root, d) {
     rows: d.rows, cols: d.cols, cw: cw, ch: ch, tip: tip,
     color: function (v) { return ns.div(v / scale); },
     value: function (r, c) { return values[r * d.cols + c]; },
-    rowTitle: d.rowTitle + " ↓", colTitle: d.colTitle + " →",
+    rowTitle: d.rowTitle + " 0–" + (d.rows - 1) * d.rowStep + " ↓", colTitle: d.colTitle + " 0–" + (d.cols - 1) * d.colStep + " →",
     hover: function (r, c, v) {
       return d.rowTitle + " " + r * d.rowStep + " · " + d.colTitle + " " + c * d.colStep + ": " + ns.fmt(v, d.digits);
     }

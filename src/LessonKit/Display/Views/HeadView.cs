@@ -34,8 +34,8 @@ public sealed class HeadView : View
         int first = Math.Clamp(Layer - fit / 2, 0, Layers - fit);
         EmbeddedLayers = Enumerable.Range(first, fit).ToArray();
         if (fit < Layers)
-            AddNote($"Layers {first}-{first + fit - 1} of {Layers} are embedded: all of them would make the page too large at {n} tokens. " +
-                    $"Use Plots.HeadView(cache, tokens, layer: L) to see layer L.");
+            AddNote((fit == 1 ? $"Only layer {first} of {Layers} is embedded" : $"Layers {first}-{first + fit - 1} of {Layers} are embedded") +
+                    $": all of them would make the page too large at {n} tokens. Use Plots.HeadView(cache, tokens, layer: L) to see layer L.");
 
         _strongest = new (int, int, float)[Heads];
         foreach (int l in EmbeddedLayers)

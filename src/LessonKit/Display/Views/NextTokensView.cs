@@ -46,12 +46,13 @@ public sealed class NextTokensView : View
         html.Append("<div class=\"lk-nt\">");
         foreach (TokenCandidate c in candidates)
         {
-            string percent = HtmlText.Num(c.Probability * 100, 1);
-            html.Append("<div class=\"lk-nt-row\" data-token-id=\"").Append(c.Id).Append("\" title=\"")
-                .Append(HtmlText.Escape($"token id {c.Id}: {TokenLabels.Quoted(c.Text)} p = {c.Probability:0.0000}")).Append("\">")
-                .Append("<span class=\"lk-code\">").Append(HtmlText.Escape(TokenLabels.Quoted(c.Text))).Append("</span>")
-                .Append("<div class=\"lk-nt-track\"><div class=\"lk-nt-bar\" style=\"width:").Append(HtmlText.Num(Math.Clamp(c.Probability, 0, 1) * 100, 2))
-                .Append("%\"></div></div><span class=\"lk-num\">").Append(percent).Append("%</span></div>");
+            // One grid for all rows (each row's cells are grid items) so the bars line up.
+            string title = HtmlText.Escape($"token id {c.Id}: {TokenLabels.Quoted(c.Text)} p = {c.Probability:0.0000}");
+            html.Append("<div class=\"lk-nt-row\" data-token-id=\"").Append(c.Id).Append("\">")
+                .Append("<span class=\"lk-code\" title=\"").Append(title).Append("\">").Append(HtmlText.Escape("'" + TokenLabels.Short(c.Text) + "'")).Append("</span>")
+                .Append("<div class=\"lk-nt-track\" title=\"").Append(title).Append("\"><div class=\"lk-nt-bar\" style=\"width:")
+                .Append(HtmlText.Num(Math.Clamp(c.Probability, 0, 1) * 100, 2))
+                .Append("%\"></div></div><span class=\"lk-num\">").Append(HtmlText.Num(c.Probability * 100, 1)).Append("%</span></div>");
         }
         html.Append("</div>");
     }

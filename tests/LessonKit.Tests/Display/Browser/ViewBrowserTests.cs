@@ -176,7 +176,10 @@ public sealed class ViewBrowserTests(BrowserFixture browser) : IClassFixture<Bro
 
         var rows = page.Locator($"#{next.Id} .lk-nt-row");
         Assert.Equal(3, await rows.CountAsync());
-        Assert.Equal("'<script>window.__xss=5</script>'", await rows.Nth(1).Locator(".lk-code").TextContentAsync());
+        Assert.Equal("'" + LessonKit.Display.Html.TokenLabels.Short("<script>window.__xss=5</script>") + "'", await rows.Nth(1).Locator(".lk-code").TextContentAsync());
+        Assert.Equal("token id 2: '<script>window.__xss=5</script>' p = 0.2000", await rows.Nth(1).Locator(".lk-code").GetAttributeAsync("title"));
+        double left0 = await rows.Nth(0).Locator(".lk-nt-track").EvaluateAsync<double>("e => e.getBoundingClientRect().left");
+        Assert.Equal(left0, await rows.Nth(1).Locator(".lk-nt-track").EvaluateAsync<double>("e => e.getBoundingClientRect().left"));
         double width41 = await rows.Nth(0).Locator(".lk-nt-bar").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
         double width20 = await rows.Nth(1).Locator(".lk-nt-bar").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
         Assert.Equal(0.41 / 0.2, width41 / width20, 1);
@@ -268,6 +271,7 @@ public sealed class ViewBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Contains("Showing 256 of 300 tokens", await page.Locator($"#{head.Id} .lk-note").First.TextContentAsync());
         Assert.Contains("shrunk to 35×35 blocks", string.Join(" ", await page.Locator($"#{model.Id} .lk-note").AllTextContentsAsync()));
         Assert.Contains("strongest", await page.Locator($"#{head.Id} .lk-hv-limit").TextContentAsync());
+        Assert.Equal(48 - head.EmbeddedLayers.Count, await page.Locator($"#{head.Id} .lk-layer-select option:disabled").CountAsync());
         Assert.Equal(48 + 25, await page.Locator($"#{model.Id} .lk-mv-label").CountAsync());
 
         Assert.InRange(await TimeInPageAsync(page, $"#{head.Id} .lk-head-toggle[data-head='3']", "click"), 0, 2000);
