@@ -48,6 +48,7 @@ public static class Plots
     public static HeadFinderView HeadFinder(ActivationCache cache, string[] tokens, string fromToken, string toToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        AttentionSource.CheckTokens(tokens);
         var (from, to) = TokenSearch.FromTo(tokens, fromToken, toToken);
         return new HeadFinderView(cache, tokens, from, to);
     }

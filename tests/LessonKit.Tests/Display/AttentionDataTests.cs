@@ -127,6 +127,9 @@ public class AttentionDataTests
         var head = Assert.Throws<ArgumentOutOfRangeException>(() => Plots.AttentionPattern(cache, 0, 3, TestCaches.Tokens(5)));
         Assert.Contains("each layer has 3 heads", head.Message);
 
+        Assert.Contains("tokens[2] is null", Assert.Throws<ArgumentException>(() => Plots.HeadView(cache, ["a", "b", null!, "d", "e"])).Message);
+        Assert.Contains("tokens[0] is null", Assert.Throws<ArgumentException>(() => Plots.ColoredTokens([null!], [1f])).Message);
+
         using var partial = new ActivationCache(cache.Config);
         var missing = Assert.Throws<KeyNotFoundException>(() => Plots.ModelView(partial, TestCaches.Tokens(5)));
         Assert.Contains("blocks.0.attn.hook_pattern", missing.Message);

@@ -18,6 +18,7 @@ internal sealed class AttentionSource
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tokens);
+        CheckTokens(tokens);
         _cache = cache;
         Layers = cache.Config.NLayers;
 
@@ -35,6 +36,13 @@ internal sealed class AttentionSource
         AllTokens = tokens;
         Window = TokenWindow.Last(Length, ViewLimits.MaxTokens);
         Tokens = tokens[Window.Start..Window.End];
+    }
+
+    /// <summary>Throws when a token is null (an empty string is fine: it shows as ∅).</summary>
+    public static void CheckTokens(string[] tokens)
+    {
+        int missing = Array.IndexOf(tokens, null);
+        if (missing >= 0) throw new ArgumentException($"tokens[{missing}] is null; pass the token strings, e.g. model.ToStrTokens(text).", nameof(tokens));
     }
 
     /// <summary>Blocks in the model.</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 using Plotly.NET;
 
@@ -20,6 +21,7 @@ public sealed class ColoredTokensView : View
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(values);
+        AttentionSource.CheckTokens(tokens);
         if (tokens.Length != values.Count)
             throw new ArgumentException($"ColoredTokens needs one value per token, but got {tokens.Length} tokens and {values.Count} values.", nameof(values));
         _tokens = tokens;

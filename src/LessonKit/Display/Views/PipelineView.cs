@@ -36,6 +36,7 @@ public sealed class PipelineView : View
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(tokenText);
+        AttentionSource.CheckTokens(tokens);
         if (ids.Length != tokens.Length)
             throw new ArgumentException($"Pipeline needs one id per token, but got {tokens.Length} tokens and {ids.Length} ids.", nameof(ids));
         if (tokens.Length == 0) throw new ArgumentException("Pipeline needs at least one token.", nameof(tokens));
