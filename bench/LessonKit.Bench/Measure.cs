@@ -19,6 +19,32 @@ internal static class Measure
         return times[runs / 2];
     }
 
+    /// <summary>
+    /// The median over several rounds of time(<paramref name="measured"/>) / time(<paramref name="baseline"/>), the two
+    /// run back to back in each round, so a machine that gets busier or quieter during the run moves both alike.
+    /// </summary>
+    public static (double Ratio, double MeasuredSeconds, double BaselineSeconds) MedianRatio(Action measured, Action baseline, int runs = 7, int warmup = 2)
+    {
+        for (int i = 0; i < warmup; i++) { baseline(); measured(); }
+        var ratios = new double[runs];
+        var measuredTimes = new double[runs];
+        var baselineTimes = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            baseline();
+            baselineTimes[i] = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            measured();
+            measuredTimes[i] = clock.Elapsed.TotalSeconds;
+            ratios[i] = measuredTimes[i] / baselineTimes[i];
+        }
+        Array.Sort(ratios);
+        Array.Sort(measuredTimes);
+        Array.Sort(baselineTimes);
+        return (ratios[runs / 2], measuredTimes[runs / 2], baselineTimes[runs / 2]);
+    }
+
     /// <summary>Peak resident memory of this process so far (VmHWM), in bytes; 0 where /proc is missing.</summary>
     public static long PeakResidentBytes() => ProcStatus("VmHWM:");
 

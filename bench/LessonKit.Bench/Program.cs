@@ -18,10 +18,9 @@ using var model = HookedGpt2.FromConfig(new Gpt2Config(), seed: 0); // GPT-2 sma
 var bench = new Benchmarks(model, runs);
 Console.WriteLine($"model: {model}");
 
-double matmul = bench.MatmulFlopsPerSecond();
-bench.Forward(matmul);
+bench.Forward();
 bench.Hooks();
-bench.Generation(bench.ReadAllWeightsSeconds());
+bench.Generation();
 // Peak memory is measured in a child process: this one, started again ("dotnet LessonKit.Bench.dll" or the apphost).
 string self = typeof(Benchmarks).Assembly.Location;
 bench.Loading(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? (Environment.ProcessPath!, [self]) : (Environment.ProcessPath!, []));
