@@ -13,8 +13,9 @@ internal static class AttentionReference
     public static Tensor CausalMask(long positions) => torch.ones(positions, positions, dtype: ScalarType.Bool).tril();
 
     /// <summary>
-    /// softmax(q·kᵀ / √d_head, masked) · v. q [.., query, d_head], k and v [.., key, d_head], mask [query, key]
-    /// (true = may attend) or null for no mask. Returns [.., query, d_head].
+    /// softmax(q·kᵀ / √d_head, masked) · v, as an <see cref="AttentionVariant"/> without mistakes computes it.
+    /// q [.., query, d_head], k and v [.., key, d_head], mask [query, key] (true = may attend) or null for no mask.
+    /// Returns [.., query, d_head].
     /// </summary>
     public static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? mask)
     {
@@ -31,52 +32,17 @@ internal static class AttentionReference
     }
 
     /// <summary>
-    /// What typical wrong attention code computes, most specific first: a learner's output that matches one of these
-    /// tells the checker what to say.
+    /// Every way of computing attention that is wrong in one or more of the usual places (the scale, the mask, the
+    /// softmax), fewest mistakes first: a learner's output that matches one tells the checker exactly what to say.
     /// </summary>
-    public static IReadOnlyList<Mistake<Func<Tensor, Tensor, Tensor, Tensor?, Tensor>>> AttentionMistakes(long dHead)
-    {
-        double root = Math.Sqrt(dHead);
-        Tensor Masked(Tensor scores, Tensor? mask, double fill) =>
-            mask is null ? scores : scores.masked_fill(mask.logical_not(), fill);
-        Tensor Raw(Tensor q, Tensor k) => q.matmul(k.transpose(-2, -1));
-        string rootText = $"√{dHead} ≈ {root:0.##}";
-        return
-        [
-            new("the scores were not scaled: your output is what softmax(q·kᵀ) gives without dividing by √d_head.",
-                $"Divide q·kᵀ by √d_head (here {rootText}) before the softmax. Without it, the scores grow with d_head and the softmax saturates.",
-                (q, k, v, m) => Masked(Raw(q, k), m, double.NegativeInfinity).softmax(-1).matmul(v)),
-            new("the scores were divided by d_head, not by its square root.",
-                $"Use Math.Sqrt(d_head) (here {rootText}), not d_head itself.",
-                (q, k, v, m) => Masked(Raw(q, k) / dHead, m, double.NegativeInfinity).softmax(-1).matmul(v)),
-            new("the scores were multiplied by √d_head instead of divided by it.",
-                "Scale by 1/√d_head: scores / Math.Sqrt(d_head).",
-                (q, k, v, m) => Masked(Raw(q, k) * root, m, double.NegativeInfinity).softmax(-1).matmul(v)),
-            new("the mask was not applied: every query also sees the keys after it (the future).",
-                "Before the softmax, set the scores where mask is false to -∞: scores.masked_fill(mask.logical_not(), double.NegativeInfinity).",
-                (q, k, v, m) => (Raw(q, k) / root).softmax(-1).matmul(v)),
-            new("masked scores were set to 0 instead of -∞, so exp(0) = 1 still gives future keys weight.",
-                "Fill with double.NegativeInfinity: exp(-∞) = 0 is what removes a key from the softmax.",
-                (q, k, v, m) => Masked(Raw(q, k) / root, m, 0).softmax(-1).matmul(v)),
-            new("the mask was applied after the softmax, so each query's weights no longer sum to 1.",
-                "Mask the scores (with -∞) before the softmax, not the pattern after it.",
-                (q, k, v, m) => (m is null ? (Raw(q, k) / root).softmax(-1) : (Raw(q, k) / root).softmax(-1) * m).matmul(v)),
-            new("the mask is inverted: you hid the keys the mask allows (true means 'may attend').",
-                "masked_fill replaces where its argument is true, so pass mask.logical_not(), not mask.",
-                (q, k, v, m) => Masked(Raw(q, k) / root, m is null ? null : m.logical_not(), double.NegativeInfinity).softmax(-1).matmul(v),
-                NaNsEqual: true),
-            new("the softmax ran over the queries (dim -2) instead of over the keys.",
-                "Use softmax(-1): for each query, the weights over the keys (the last axis) must sum to 1.",
-                (q, k, v, m) => Masked(Raw(q, k) / root, m, double.NegativeInfinity).softmax(-2).matmul(v)),
-            new("the softmax ran over the heads axis (dim 1) instead of over the keys.",
-                "Use softmax(-1): the last axis of the scores [batch, head, query, key] is the keys.",
-                (q, k, v, m) => Masked(Raw(q, k) / root, m, double.NegativeInfinity).softmax(1).matmul(v),
-                NaNsEqual: true),
-            new("there is no softmax: the raw scores were used as weights.",
-                "Turn the scores into weights with softmax(-1) before multiplying by v.",
-                (q, k, v, m) => Masked(Raw(q, k) / root, m, 0).matmul(v)),
-        ];
-    }
+    public static IEnumerable<AttentionVariant> AttentionMistakes() =>
+        from scale in Enum.GetValues<ScaleChoice>()
+        from mask in Enum.GetValues<MaskChoice>()
+        from softmax in Enum.GetValues<SoftmaxChoice>()
+        let variant = new AttentionVariant(scale, mask, softmax)
+        where variant.MistakeCount > 0
+        orderby variant.MistakeCount
+        select variant;
 
     /// <summary>What typical wrong head-splitting code computes.</summary>
     public static IReadOnlyList<Mistake<Func<Tensor, int, Tensor>>> SplitHeadsMistakes() =>
@@ -90,5 +56,5 @@ internal static class AttentionReference
     ];
 
     /// <summary>A typical mistake: what the checker says, what to try, and what that mistaken code computes.</summary>
-    internal sealed record Mistake<TFunction>(string Diagnosis, string Hint, TFunction Compute, bool NaNsEqual = false);
+    internal sealed record Mistake<TFunction>(string Diagnosis, string Hint, TFunction Compute);
 }

@@ -26,12 +26,7 @@ public static partial class Exercises
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
 
-        // Random inputs: batch 2, 3 heads, 5 positions, d_head 8 (every axis a different size, so shapes tell axes apart).
-        using var generator = new torch.Generator(20240917);
-        var q = torch.randn([2, 3, 5, 8], generator: generator);
-        var k = torch.randn([2, 3, 5, 8], generator: generator);
-        var v = torch.randn([2, 3, 5, 8], generator: generator);
-        var mask = AttentionReference.CausalMask(5);
+        var (q, k, v, mask) = AttentionInputs();
 
         var masked = JudgeAttention(attention, q, k, v, mask, "ScaledDotProductAttention(q, k, v, mask)");
         if (masked is not null) return masked;
@@ -63,6 +58,17 @@ public static partial class Exercises
             $"correct on random inputs (with and without a mask) and equal to hook_z in all {gpt.Config.NLayers} layers of {ExerciseModel.Describe(gpt)}.");
     }
 
+    /// <summary>
+    /// The random inputs of the first stage: batch 2, 3 heads, 5 positions, d_head 8 (every axis a different size, so
+    /// a shape tells the axes apart), standard normal, so that every usual mistake changes the output; and the causal mask.
+    /// </summary>
+    internal static (Tensor Q, Tensor K, Tensor V, Tensor Mask) AttentionInputs()
+    {
+        using var generator = new torch.Generator(20240917);
+        return (torch.randn([2, 3, 5, 8], generator: generator), torch.randn([2, 3, 5, 8], generator: generator),
+                torch.randn([2, 3, 5, 8], generator: generator), AttentionReference.CausalMask(5));
+    }
+
     private static CheckResult? JudgeAttention(Func<Tensor, Tensor, Tensor, Tensor?, Tensor> attention, Tensor q, Tensor k, Tensor v, Tensor? mask, string call)
     {
         var (output, problem) = Attempt(AttentionExercise, call, () => attention(q, k, v, mask));
@@ -84,11 +90,15 @@ public static partial class Exercises
                 return CheckResult.Fail(AttentionExercise, "with mask = null your function still hides the later keys.",
                     "Apply the mask you are given, and none when it is null: every key is then allowed.", evidence);
         }
-        foreach (var mistake in AttentionReference.AttentionMistakes(q.shape[^1]))
+        // Without a mask, the mask mistakes compute the reference itself, so they cannot match a wrong output.
+        foreach (var variant in AttentionReference.AttentionMistakes())
         {
-            // Without a mask, the mask mistakes compute the reference itself, so they cannot match a wrong output.
-            if (TensorComparison.Close(output, mistake.Compute(q, k, v, mask), nanEqual: mistake.NaNsEqual))
-                return CheckResult.Fail(AttentionExercise, $"{call}: {mistake.Diagnosis}", mistake.Hint, evidence);
+            if (!TensorComparison.Close(output, variant.Compute(q, k, v, mask), nanEqual: variant.MayHaveNaN)) continue;
+            var mistakes = variant.Mistakes(q.shape[^1]).ToArray();
+            return mistakes.Length == 1
+                ? CheckResult.Fail(AttentionExercise, $"{call}: {mistakes[0].Diagnosis}.", mistakes[0].Hint, evidence)
+                : CheckResult.Fail(AttentionExercise, $"{call}: {mistakes.Length} things are off: {string.Join("; and ", mistakes.Select(m => m.Diagnosis))}.",
+                    string.Join(" ", mistakes.Select(m => m.Hint)), evidence);
         }
         if (TensorComparison.HasNaN(output))
             return CheckResult.Fail(AttentionExercise, $"{call} returned NaN (not a number) values.",

@@ -71,6 +71,16 @@ public class AttentionCheckTests
     }
 
     [Fact]
+    public void Two_mistakes_at_once_are_both_named()
+    {
+        var result = Exercises.CheckScaledDotProductAttention(Attention(scores: (q, k) => q.matmul(k.transpose(-2, -1)), mask: (s, _) => s));
+        Assert.False(result.Passed);
+        Assert.Contains("2 things are off", result.Message);
+        Assert.Contains("not scaled", result.Message);
+        Assert.Contains("mask was not applied", result.Message);
+    }
+
+    [Fact]
     public void A_missing_mask_is_caught()
     {
         var result = Exercises.CheckScaledDotProductAttention(Attention(mask: (s, _) => s));
@@ -198,5 +208,35 @@ public class AttentionCheckTests
     {
         var result = Exercises.CheckScaledDotProductAttention((_, _, _, _) => throw new NotImplementedException("Write it"));
         Assert.Equal(CheckOutcome.NotDone, result.Outcome);
+    }
+}
+
+public class AttentionVariantTests
+{
+    [Fact]
+    public void The_variant_without_mistakes_is_the_reference()
+    {
+        var (q, k, v, mask) = Exercises.AttentionInputs();
+        var right = new AttentionVariant(default, default, default);
+        Assert.Equal(0, right.MistakeCount);
+        Assert.True(TensorComparison.Close(right.Compute(q, k, v, mask), AttentionReference.Attention(q, k, v, mask)));
+        Assert.DoesNotContain(AttentionReference.AttentionMistakes(), m => m.MistakeCount == 0);
+    }
+
+    [Fact]
+    public void Every_mistake_changes_the_output_on_the_checker_inputs_so_none_can_pass()
+    {
+        var (q, k, v, mask) = Exercises.AttentionInputs();
+        var reference = AttentionReference.Attention(q, k, v, mask);
+        var variants = AttentionReference.AttentionMistakes().ToArray();
+        Assert.Equal(4 * 5 * 4 - 1, variants.Length);
+        Assert.All(variants, variant => Assert.False(TensorComparison.Close(variant.Compute(q, k, v, mask), reference), variant.ToString()));
+    }
+
+    [Fact]
+    public void Single_mistakes_come_before_combinations()
+    {
+        var counts = AttentionReference.AttentionMistakes().Select(m => m.MistakeCount).ToArray();
+        Assert.Equal(counts.Order(), counts);
     }
 }
