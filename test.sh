@@ -1,19 +1,54 @@
 #!/usr/bin/env bash
-# Builds LessonKit and runs every test: unit and model tests, browser tests of the views (Debian's chromium),
-# and the two lessons end to end through the runner on the tiny checkpoint. Prints "N passed, N failed" at the end.
+# Builds LessonKit and runs every test, in steps:
+#   1. unit and model tests (fast),
+#   2. the views in headless Chromium (Debian's chromium; trait Category=Browser),
+#   3. model-sized checks (GPT-2 small shapes; trait Category=Slow),
+#   4. both lessons, unchanged, end to end through the runner on the tiny checkpoint.
+# Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")"
 
-log=$(mktemp)
+passed=0
+failed=0
 status=0
-dotnet build LessonKit.slnx -c Release -nologo -v q 2>&1 | tail -n 3 || status=1
-[ $status -eq 0 ] || { echo "build failed"; exit 1; }
-dotnet test LessonKit.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=1
 
-# dotnet test prints one summary line per test project: "Passed!  - Failed: 0, Passed: 93, Skipped: 0, ...".
-passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')
-failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')
-rm -f "$log"
+step() { printf '\n=== %s\n' "$1"; }
+
+# Runs `dotnet test` with a filter and adds its summary lines ("Passed!  - Failed: 0, Passed: 93, ...") to the counts.
+run_tests() {
+  local name=$1 filter=$2 log
+  step "$name"
+  log=$(mktemp)
+  dotnet test LessonKit.slnx -c Release --no-build -nologo --filter "$filter" 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  passed=$((passed + $(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')))
+  failed=$((failed + $(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')))
+  rm -f "$log"
+}
+
+step "Build"
+if ! dotnet build LessonKit.slnx -c Release -nologo -v q; then
+  echo "build failed"
+  exit 1
+fi
+
+run_tests "Unit and model tests" "Category!=Browser&Category!=Slow&Category!=Lessons"
+run_tests "Views in headless Chromium" "Category=Browser"
+run_tests "Model-sized checks" "Category=Slow"
+
+step "Lessons through the runner on tiny-gpt2"
+shopt -s nullglob
+lessons=(lessons/*.ipynb)
+runner="dotnet run -c Release --no-build --project src/LessonKit.Runner --"
+for lesson in "${lessons[@]}"; do
+  if $runner check "$lesson" && $runner run "$lesson" --model tests/LessonKit.Tests/Fixtures/tiny-gpt2 --out artifacts/ci-lessons; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    status=1
+  fi
+done
+
 echo
 echo "$passed passed, $failed failed"
 if [ "$passed" -eq 0 ]; then echo "no test ran"; exit 1; fi

@@ -34,8 +34,7 @@ internal static class Gpt2CheckpointLoader
                 throw new InvalidDataException(
                     $"{file.Path}: '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], but a model with this config.json needs " +
                     $"[{string.Join(", ", parameter.shape)}]. Check that config.json belongs to this checkpoint.");
-            using var loaded = file.Load(entry.Name, ScalarType.Float32);
-            parameter.copy_(loaded);
+            file.LoadInto(entry.Name, parameter); // straight from the file into the parameter's memory
         }
     }
 

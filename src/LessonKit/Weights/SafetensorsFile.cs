@@ -167,6 +167,36 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads floating-point tensor <paramref name="name"/> straight into <paramref name="destination"/> (a contiguous CPU
+    /// tensor of the same shape and a floating-point type), converting F16/BF16 on the way: the model's parameters are
+    /// filled with no temporary copy of the whole tensor. Other destinations go through <see cref="Load(string, ScalarType?, Device?)"/>.
+    /// </summary>
+    internal void LoadInto(string name, Tensor destination)
+    {
+        ObjectDisposedException.ThrowIf(_file.IsClosed, this);
+        if (!_tensors.TryGetValue(name, out var layout))
+            throw MissingTensor(name);
+        if (!layout.Shape.SequenceEqual(destination.shape))
+            throw new ArgumentException($"'{Path}': tensor '{name}' has shape [{string.Join(", ", layout.Shape)}], the destination [{string.Join(", ", destination.shape)}].");
+        bool direct = layout.DType.IsFloatingPoint && layout.DType.TorchType is ScalarType && destination.device_type == DeviceType.CPU
+            && destination.is_contiguous() && torch.is_floating_point(destination.dtype);
+        if (!direct)
+        {
+            using var loaded = Load(name, destination.dtype, destination.device);
+            destination.copy_(loaded);
+            return;
+        }
+        ScalarType storedType = layout.DType.TorchType!.Value;
+        long fileOffset = _dataStart + layout.Begin;
+        Func<long, Exception> endOfFile = offset => SafetensorsFormat.Invalid(Path,
+            $"the file ended at byte {offset} while reading tensor '{name}' (file bytes [{fileOffset}, {_dataStart + layout.End})); it has changed since it was opened");
+        if (destination.dtype == storedType)
+            TensorBytes.ReadInto(_file, fileOffset, destination, TensorBytes.DefaultChunkBytes, endOfFile);
+        else
+            TensorBytes.ReadConverting(_file, fileOffset, storedType, layout.DType.Bits / 8, destination, TensorBytes.DefaultChunkBytes, endOfFile);
+    }
+
     /// <summary>Closes the file. Tensors already loaded stay valid.</summary>
     public void Dispose() => _file.Dispose();
 

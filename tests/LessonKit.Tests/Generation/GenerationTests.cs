@@ -1,15 +1,14 @@
-using LessonKit.Tests.Model;
 using LessonKit.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LessonKit.Tests.Generation;
 
-public class GenerationTests : IClassFixture<HookTests.Tiny>
+public class GenerationTests : IClassFixture<TinyModelFixture>
 {
     private readonly HookedGpt2 _model;
 
-    public GenerationTests(HookTests.Tiny tiny) => _model = tiny.Model;
+    public GenerationTests(TinyModelFixture tiny) => _model = tiny.Model;
 
     [Fact]
     public void GreedyGenerationWithAndWithoutTheKvCacheIsIdentical()

@@ -4,19 +4,13 @@ using static TorchSharp.torch;
 
 namespace LessonKit.Tests.Model;
 
-public class HookTests : IClassFixture<HookTests.Tiny>
+public class HookTests : IClassFixture<TinyModelFixture>
 {
-    public sealed class Tiny : IDisposable
-    {
-        public HookedGpt2 Model { get; } = TinyGpt2.Load();
-        public void Dispose() => Model.Dispose();
-    }
-
     private readonly HookedGpt2 _model;
     private readonly Tensor _tokens;
     private int T => (int)_tokens.shape[1];
 
-    public HookTests(Tiny tiny)
+    public HookTests(TinyModelFixture tiny)
     {
         _model = tiny.Model;
         _tokens = TinyGpt2.ReferenceTokens();

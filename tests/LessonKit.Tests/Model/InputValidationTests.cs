@@ -4,11 +4,11 @@ using static TorchSharp.torch;
 
 namespace LessonKit.Tests.Model;
 
-public class InputValidationTests : IClassFixture<HookTests.Tiny>
+public class InputValidationTests : IClassFixture<TinyModelFixture>
 {
     private readonly HookedGpt2 _model;
 
-    public InputValidationTests(HookTests.Tiny tiny) => _model = tiny.Model;
+    public InputValidationTests(TinyModelFixture tiny) => _model = tiny.Model;
 
     [Fact]
     public void ToTokensPrependsEndOfTextAndMatchesToStrTokens()

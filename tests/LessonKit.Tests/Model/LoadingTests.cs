@@ -147,6 +147,7 @@ public sealed class LoadingTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // allocates GPT-2 small (500 MB)
     public void ParameterCountOfGpt2SmallIsTheKnownFigure()
     {
         // GPT-2 small has 124,439,808 parameters with the token embedding counted once (it is also the unembedding).

@@ -41,6 +41,14 @@ public static class TinyGpt2
     }
 }
 
+/// <summary>One tiny-gpt2 model shared by the tests of a class (loading it takes a moment).</summary>
+public sealed class TinyModelFixture : IDisposable
+{
+    public HookedGpt2 Model { get; } = TinyGpt2.Load();
+
+    public void Dispose() => Model.Dispose();
+}
+
 public static class TensorAssert
 {
     /// <summary>Largest absolute difference between a tensor and expected values of the same (flattened) size.</summary>

@@ -1,0 +1,187 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Display.Data;
+
+/// <summary>
+/// Reads attention patterns (<c>blocks.{l}.attn.hook_pattern</c>, [batch, head, query, key]) out of an
+/// <see cref="ActivationCache"/> for the views: checks the tokens match, keeps the last
+/// <see cref="ViewLimits.MaxTokens"/> positions of a long text, and copies (or downsamples) one layer at a time so a
+/// big model's cache is never copied whole.
+/// </summary>
+internal sealed class AttentionSource
+{
+    private readonly ActivationCache _cache;
+
+    /// <summary>Reads from <paramref name="cache"/>, showing the last <see cref="ViewLimits.MaxTokens"/> positions (see <see cref="SetWindow"/>).</summary>
+    public AttentionSource(ActivationCache cache, string[] tokens)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(tokens);
+        CheckTokens(tokens);
+        _cache = cache;
+        Layers = cache.Config.NLayers;
+
+        Tensor first = cache["pattern", 0];
+        long[] shape = first.shape;
+        if (shape.Length != 4 || shape[2] != shape[3])
+            throw new ArgumentException($"blocks.0.attn.hook_pattern should be [batch, head, query, key] with as many queries as keys, but its shape is [{string.Join(", ", shape)}].");
+        Batch = (int)shape[0];
+        Heads = (int)shape[1];
+        Length = (int)shape[2];
+        if (tokens.Length != Length)
+            throw new ArgumentException(
+                $"{tokens.Length} tokens were given but the cached attention covers {Length} positions. Pass the tokens of the same text the cache " +
+                $"was made from, e.g. model.ToStrTokens(text) with the same prependBos as model.ToTokens(text).", nameof(tokens));
+        AllTokens = tokens;
+        Window = TokenWindow.Last(Length, ViewLimits.MaxTokens);
+        Tokens = tokens[Window.Start..Window.End];
+    }
+
+    /// <summary>Throws when a token is null (an empty string is fine: it shows as ∅).</summary>
+    public static void CheckTokens(string[] tokens)
+    {
+        int missing = Array.IndexOf(tokens, null);
+        if (missing >= 0) throw new ArgumentException($"tokens[{missing}] is null; pass the token strings, e.g. model.ToStrTokens(text).", nameof(tokens));
+    }
+
+    /// <summary>Blocks in the model.</summary>
+    public int Layers { get; }
+
+    /// <summary>Heads per block.</summary>
+    public int Heads { get; }
+
+    /// <summary>Prompts in the cached batch (the views show the first).</summary>
+    public int Batch { get; }
+
+    /// <summary>Positions in the cached text.</summary>
+    public int Length { get; }
+
+    /// <summary>Every token of the text.</summary>
+    public string[] AllTokens { get; }
+
+    /// <summary>The positions shown.</summary>
+    public TokenWindow Window { get; private set; }
+
+    /// <summary>The tokens shown (those in <see cref="Window"/>).</summary>
+    public string[] Tokens { get; private set; }
+
+    /// <summary>Shows other positions than the last ones (the head finder shows the ones ending at its query).</summary>
+    public void SetWindow(TokenWindow window)
+    {
+        if (window.Start < 0 || window.End > Length || window.Count <= 0)
+            throw new ArgumentOutOfRangeException(nameof(window), window, $"The window must lie within the {Length} cached positions.");
+        Window = window;
+        Tokens = AllTokens[window.Start..window.End];
+    }
+
+    /// <summary>Notes for the reader about what is not shown (a long text cut, a batch reduced to its first prompt).</summary>
+    public IEnumerable<string> Notes()
+    {
+        if (Window.IsCut) yield return Window.Note("tokens") + " Attention to earlier tokens is not drawn.";
+        if (Batch > 1) yield return $"The cache holds a batch of {Batch} prompts; showing the first.";
+    }
+
+    /// <summary>Turns a layer argument into 0..Layers-1 (negative counts from the end, as in the cache).</summary>
+    public int CheckLayer(int layer)
+    {
+        int l = layer < 0 ? Layers + layer : layer;
+        if (l < 0 || l >= Layers)
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"Layer {layer} does not exist: this model has {Layers} layers, numbered 0 to {Layers - 1} (or -1 for the last).");
+        return l;
+    }
+
+    /// <summary>Checks a head index.</summary>
+    public int CheckHead(int head)
+    {
+        if (head < 0 || head >= Heads)
+            throw new ArgumentOutOfRangeException(nameof(head), head, $"Head {head} does not exist: each layer has {Heads} heads, numbered 0 to {Heads - 1}.");
+        return head;
+    }
+
+    /// <summary>One layer's patterns in the window: [head, query, key] row-major, n = <see cref="Window"/>.Count.</summary>
+    public float[] Layer(int layer)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor pattern = Pattern(layer);
+        int n = Window.Count;
+        Tensor crop = pattern[0].narrow(1, Window.Start, n).narrow(2, Window.Start, n);   // [head, n, n]
+        return TensorReader.ToFloats(crop);
+    }
+
+    /// <summary>One head's pattern in the window: [query, key] row-major.</summary>
+    public float[] Head(int layer, int head)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor pattern = Pattern(layer);
+        int n = Window.Count;
+        Tensor crop = pattern[0, head].narrow(0, Window.Start, n).narrow(1, Window.Start, n);   // [n, n]
+        return TensorReader.ToFloats(crop);
+    }
+
+    /// <summary>
+    /// One layer's patterns in the window shrunk to <paramref name="size"/> × <paramref name="size"/> blocks:
+    /// [head, size, size]. Block (i, j) is the attention the queries of block i pay, on average, to all the keys of
+    /// block j together, so every row still sums to 1 and a strong weight stays visible after shrinking.
+    /// </summary>
+    public float[] LayerPooled(int layer, int size)
+    {
+        if (size >= Window.Count) return Layer(layer);
+        using var scope = torch.NewDisposeScope();
+        Tensor pattern = Pattern(layer);
+        int n = Window.Count;
+        Tensor crop = pattern[0].narrow(1, Window.Start, n).narrow(2, Window.Start, n).to_type(ScalarType.Float32);
+        return TensorReader.ToFloats(Shrink(crop, size));
+    }
+
+    /// <summary>The pattern averaged over heads in the window, shrunk (as <see cref="LayerPooled"/>) to at most <paramref name="size"/>: [side, side].</summary>
+    public float[] LayerMean(int layer, int size, out int side)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor pattern = Pattern(layer);
+        int n = Window.Count;
+        Tensor mean = pattern[0].narrow(1, Window.Start, n).narrow(2, Window.Start, n).to_type(ScalarType.Float32).mean([0L], keepdim: true);   // [1, n, n]
+        side = Math.Min(size, n);
+        if (side < n) mean = Shrink(mean, side);
+        return TensorReader.ToFloats(mean);
+    }
+
+    /// <summary>
+    /// [.., n, n] → [.., size, size]: queries averaged within each block, keys summed within each block, so every
+    /// row still sums to what it summed to before. Block j covers positions floor(j·n/size) to floor((j+1)·n/size) - 1
+    /// (the blocks do not overlap and cover every position).
+    /// </summary>
+    internal static Tensor Shrink(Tensor pattern, int size)
+    {
+        int n = (int)pattern.shape[^1];
+        var average = new float[size * n];   // [size, n]: 1/count over the positions of each block
+        var sum = new float[size * n];       // [size, n]: 1 over the positions of each block
+        for (int j = 0; j < size; j++)
+        {
+            int start = (int)((long)j * n / size), end = (int)((long)(j + 1) * n / size);
+            for (int p = start; p < end; p++)
+            {
+                average[j * n + p] = 1f / (end - start);
+                sum[j * n + p] = 1f;
+            }
+        }
+        using var rows = torch.tensor(average, [size, n]);
+        using var columns = torch.tensor(sum, [size, n]);
+        return rows.matmul(pattern.to_type(ScalarType.Float32)).matmul(columns.t());   // [.., size, n] then [.., size, size]
+    }
+
+    /// <summary>The attention every head of a layer pays from one query position to one key position: [head].</summary>
+    public float[] FromTo(int layer, int query, int key)
+    {
+        using var scope = torch.NewDisposeScope();
+        return TensorReader.ToFloats(Pattern(layer)[0, .., query, key]);
+    }
+
+    private Tensor Pattern(int layer)
+    {
+        Tensor pattern = _cache["pattern", layer];
+        if (pattern.dim() != 4 || pattern.shape[1] != Heads || pattern.shape[2] != Length || pattern.shape[3] != Length)
+            throw new ArgumentException($"blocks.{layer}.attn.hook_pattern has shape [{string.Join(", ", pattern.shape)}], but block 0's is [{Batch}, {Heads}, {Length}, {Length}]; all layers must come from one forward pass.");
+        return pattern;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text;
+
+namespace LessonKit.Display.Html;
+
+/// <summary>Turns token text into labels a reader can see: invisible characters get visible stand-ins.</summary>
+internal static class TokenLabels
+{
+    /// <summary>The longest label shown before it is cut with an ellipsis (the full text is in the tooltip).</summary>
+    public const int MaxLabelLength = 24;
+
+    /// <summary>
+    /// Newline as ↵, carriage return as ␍, tab as ⇥, other control characters as their Unicode control pictures
+    /// (U+2400 block), invisible format characters and line/paragraph separators as <c>[U+200B]</c>, an empty
+    /// token as ∅. Spaces stay spaces (views show them with <c>white-space: pre</c>).
+    /// </summary>
+    public static string Visible(string? token)
+    {
+        if (string.IsNullOrEmpty(token)) return "∅";
+        var sb = new StringBuilder(token.Length);
+        foreach (char c in token)
+        {
+            var category = char.GetUnicodeCategory(c);
+            if (category is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator
+                or System.Globalization.UnicodeCategory.ParagraphSeparator)
+            {
+                sb.Append($"[U+{(int)c:X4}]");
+                continue;
+            }
+            sb.Append(c switch
+            {
+                '\n' => "↵",
+                '\r' => "␍",
+                '\t' => "⇥",
+                < ' ' => ((char)(0x2400 + c)).ToString(),
+                '\u007f' => "␡",
+                _ => c.ToString(),
+            });
+        }
+        return sb.ToString();
+    }
+
+    /// <summary><see cref="Visible"/>, cut to <see cref="MaxLabelLength"/> characters with an ellipsis.</summary>
+    public static string Short(string? token)
+    {
+        string visible = Visible(token);
+        if (visible.Length <= MaxLabelLength) return visible;
+        int cut = MaxLabelLength - 1;
+        if (char.IsHighSurrogate(visible[cut - 1])) cut--;   // never split an emoji in half
+        return visible[..cut] + "…";
+    }
+
+    /// <summary>Every token's short label.</summary>
+    public static string[] ShortAll(IEnumerable<string> tokens) => tokens.Select(Short).ToArray();
+
+    /// <summary>A token quoted so leading spaces show: <c>' cat'</c>.</summary>
+    public static string Quoted(string? token) => "'" + Visible(token) + "'";
+}

@@ -1,0 +1,24 @@
+namespace LessonKit.Display;
+
+/// <summary>
+/// How much a view embeds, so that a page stays small and responsive. Past these limits a view degrades with a
+/// visible note (the last <see cref="MaxTokens"/> tokens, fewer layers, downsampled patterns) instead of
+/// freezing the browser tab.
+/// </summary>
+public static class ViewLimits
+{
+    /// <summary>Views of attention show at most this many tokens: the last ones of a longer text.</summary>
+    public const int MaxTokens = 256;
+
+    /// <summary>The most numbers one view embeds (one byte each at 8 bits, two at 16), about 2 MB of page at most.</summary>
+    public const int MaxEmbeddedValues = 1_500_000;
+
+    /// <summary>Patterns this small or smaller are embedded with 16-bit precision (hover shows 3 decimals); larger ones with 8 bits.</summary>
+    public const int MaxValuesAt16Bits = 400_000;
+
+    /// <summary>The positional heatmap shows at most this many positions (every k-th position of a longer encoding).</summary>
+    public const int MaxHeatmapRows = 512;
+
+    /// <summary>The positional heatmap shows at most this many dimensions (every k-th dimension of a wider one).</summary>
+    public const int MaxHeatmapColumns = 1024;
+}

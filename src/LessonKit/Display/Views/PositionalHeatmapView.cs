@@ -1,0 +1,111 @@
+using System.Text;
+using LessonKit.Display.Data;
+using LessonKit.Display.Html;
+using Plotly.NET;
+using TorchSharp;
+
+namespace LessonKit.Display;
+
+/// <summary>
+/// A positional encoding as a heatmap: one row per position, one column per dimension, red for negative and blue
+/// for positive values (symmetric around 0). Works for the sinusoidal encoding and for GPT-2's learned positions
+/// alike. Very large encodings show every k-th position/dimension (noted). Made by <see cref="Plots.PositionalHeatmap"/>.
+/// </summary>
+public sealed class PositionalHeatmapView : View
+{
+    private readonly float[] _values;   // the rows and columns shown, row-major
+    private readonly string _title;
+
+    internal PositionalHeatmapView(torch.Tensor encoding, string title) : base("heatmap")
+    {
+        var (values, rows, cols) = TensorReader.Matrix(encoding, "encoding");
+        _title = string.IsNullOrWhiteSpace(title) ? "Positional encoding" : title;
+        Positions = rows;
+        Dimensions = cols;
+        RowStep = (rows + ViewLimits.MaxHeatmapRows - 1) / ViewLimits.MaxHeatmapRows;
+        ColumnStep = (cols + ViewLimits.MaxHeatmapColumns - 1) / ViewLimits.MaxHeatmapColumns;
+        ShownRows = (rows + RowStep - 1) / RowStep;
+        ShownColumns = (cols + ColumnStep - 1) / ColumnStep;
+        if (RowStep > 1 || ColumnStep > 1)
+            AddNote($"Showing every {(RowStep > 1 ? Ordinal(RowStep) + " position" : "position")} and every {(ColumnStep > 1 ? Ordinal(ColumnStep) + " dimension" : "dimension")} " +
+                    $"({ShownRows} × {ShownColumns} of {rows} × {cols}) to keep the page small.");
+
+        _values = new float[ShownRows * ShownColumns];
+        for (int r = 0; r < ShownRows; r++)
+            for (int c = 0; c < ShownColumns; c++)
+                _values[r * ShownColumns + c] = values[r * RowStep * cols + c * ColumnStep];
+        var finite = values.Where(float.IsFinite).DefaultIfEmpty(0f).ToArray();
+        Min = finite.Min();
+        Max = finite.Max();
+    }
+
+    private static string Ordinal(int k) => k switch { 2 => "2nd", 3 => "3rd", _ => $"{k}th" };
+
+    /// <summary>Positions in the encoding.</summary>
+    public int Positions { get; }
+
+    /// <summary>Dimensions (d_model) of the encoding.</summary>
+    public int Dimensions { get; }
+
+    /// <summary>Every how many positions a row is shown (1 = all).</summary>
+    public int RowStep { get; }
+
+    /// <summary>Every how many dimensions a column is shown (1 = all).</summary>
+    public int ColumnStep { get; }
+
+    /// <summary>Rows shown.</summary>
+    public int ShownRows { get; }
+
+    /// <summary>Columns shown.</summary>
+    public int ShownColumns { get; }
+
+    /// <summary>The smallest value in the encoding.</summary>
+    public float Min { get; }
+
+    /// <summary>The largest value in the encoding.</summary>
+    public float Max { get; }
+
+    /// <inheritdoc/>
+    public override string Title => _title;
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<string> ScriptModules => ["heatmapview"];
+
+    /// <inheritdoc/>
+    protected override object ScriptData
+    {
+        get
+        {
+            float maxAbs = Math.Max(Math.Abs(Min), Math.Abs(Max));
+            if (!(maxAbs > 0)) maxAbs = 1;
+            int bits = _values.Length <= ViewLimits.MaxValuesAt16Bits ? 16 : 8;
+            return new
+            {
+                rows = ShownRows,
+                cols = ShownColumns,
+                rowStep = RowStep,
+                colStep = ColumnStep,
+                maxAbs,
+                digits = bits == 16 ? 3 : 2,
+                rowTitle = "position",
+                colTitle = "dimension",
+                m = QuantizedMatrix.Encode(_values, ShownRows, ShownColumns, -maxAbs, maxAbs, bits, triangular: false),
+            };
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void WriteBody(StringBuilder html) { }
+
+    /// <inheritdoc/>
+    protected override void WriteSummary(StringBuilder text) =>
+        text.Append($"{Positions} positions × {Dimensions} dimensions, values from {Min:0.###} to {Max:0.###}.");
+
+    /// <summary>The same heatmap as a Plotly.NET chart. Show it offline with <see cref="Plots.Offline"/>.</summary>
+    public GenericChart ToPlotly()
+    {
+        var z = Enumerable.Range(0, ShownRows).Select(r => _values.Skip(r * ShownColumns).Take(ShownColumns).Select(v => (double)v).ToArray()).ToArray();
+        return PlotlyCharts.SignedHeatmap(z, Enumerable.Range(0, ShownRows).Select(r => r * RowStep), Enumerable.Range(0, ShownColumns).Select(c => c * ColumnStep),
+            "position", "dimension", _title);
+    }
+}
