@@ -27,11 +27,11 @@ public sealed record Gpt2Checkpoint(string Name, Gpt2Config Config, string Note)
 /// <param name="Fits">True when it can be loaded (or when its size or the free memory is unknown: then we try).</param>
 /// <param name="NeededBytes">Memory it needs, when known.</param>
 /// <param name="AvailableBytes">Memory free now, when known.</param>
-/// <param name="Message">The answer in a sentence, e.g. why it is skipped.</param>
+/// <param name="Message">The answer in a sentence, e.g. why it is skipped (without the name).</param>
 public sealed record MemoryCheck(string Name, bool Fits, long? NeededBytes, long? AvailableBytes, string Message)
 {
-    /// <inheritdoc/>
-    public override string ToString() => Message;
+    /// <summary>The name and the message: <c>gpt2-xl: skipped: it needs about 6.82 GB ...</c>.</summary>
+    public override string ToString() => $"{Name}: {Message}";
 }
 
 /// <summary>
@@ -77,16 +77,16 @@ public static class Gpt2Family
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (!string.IsNullOrWhiteSpace(modelOverride))
             return new(name, true, null, availableBytes,
-                $"{name}: {HookedGpt2.ModelOverrideVariable} is set, so '{modelOverride}' is loaded instead; its size is not checked.");
+                $"{HookedGpt2.ModelOverrideVariable} is set, so '{modelOverride}' is loaded instead; its size is not checked.");
         if (Find(name) is not Gpt2Checkpoint checkpoint)
-            return new(name, true, null, availableBytes, $"{name}: not one of the five known checkpoints, so its size is unknown; trying to load it.");
+            return new(name, true, null, availableBytes, "not one of the five known checkpoints, so its size is unknown; trying to load it.");
         long needed = checkpoint.MemoryToLoadBytes;
         if (availableBytes is not long available)
-            return new(name, true, needed, null, $"{name}: needs about {SystemMemory.Format(needed)}; the free memory could not be read, so trying anyway.");
+            return new(name, true, needed, null, $"needs about {SystemMemory.Format(needed)}; the free memory could not be read, so trying anyway.");
         return available >= needed
-            ? new(name, true, needed, available, $"{name}: needs about {SystemMemory.Format(needed)}, {SystemMemory.Format(available)} free: loading.")
+            ? new(name, true, needed, available, $"needs about {SystemMemory.Format(needed)}, {SystemMemory.Format(available)} free: loading.")
             : new(name, false, needed, available,
-                $"{name}: skipped, it needs about {SystemMemory.Format(needed)} but only {SystemMemory.Format(available)} is free. " +
+                $"skipped: it needs about {SystemMemory.Format(needed)} but only {SystemMemory.Format(available)} is free. " +
                 "Close other programs or use a machine with more memory to include it.");
     }
 

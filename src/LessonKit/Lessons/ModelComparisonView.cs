@@ -31,7 +31,7 @@ public sealed class ModelComparisonView : View
                 F(m.LoadSeconds, "0.00") + " s", F(m.ForwardMilliseconds, "0.0") + " ms",
                 string.Join("  ", m.TopPredictions.Select(c => $"{Predictions.Quoted(c.Text)} {F(c.Probability * 100, "0.0")}%")),
             ]
-            : [m.Name, "—", "—", "—", "—", "—", "—", "skipped: " + m.SkipReason]));
+            : [m.Name, "—", "—", "—", "—", "—", "—", m.SkipReason!]));
         _table = new TableView($"Model sizes: the same prompt through each model", ["Model", "Layers", "Heads", "d_model", "Parameters", "Load", "Forward", "Top next tokens"], rows);
 
         var loaded = _measurements.Where(m => m.Loaded).ToArray();
@@ -41,7 +41,7 @@ public sealed class ModelComparisonView : View
             _latency = new BarChartView("One forward pass over the prompt (ms)", loaded.Select(m => m.Name).ToArray(), loaded.Select(m => m.ForwardMilliseconds).ToArray(), "ms");
         }
         AddNote($"Prompt: \"{prompt}\"");
-        foreach (var m in _measurements.Where(m => !m.Loaded)) AddNote($"{m.Name} skipped: {m.SkipReason}");
+        foreach (var m in _measurements.Where(m => !m.Loaded)) AddNote($"{m.Name}: {m.SkipReason}");
     }
 
     /// <summary>The prompt every model read.</summary>

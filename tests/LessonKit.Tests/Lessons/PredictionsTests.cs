@@ -50,3 +50,39 @@ public class PredictionsTests
         Assert.Contains("changes from", string.Join(" ", table.Notes));
     }
 }
+
+public class ModelComparisonTests
+{
+    [Fact]
+    public void Measured_and_skipped_models_share_one_table_and_only_loaded_ones_are_charted()
+    {
+        using var model = TinyGpt2.Load();
+        using var logits = model.Forward(model.ToTokens("The cat"));
+        var top = Predictions.Top(model, logits, 2);
+        var measured = ModelMeasurement.Measured("gpt2", model, 1.25, 12.5, top);
+        var skipped = ModelMeasurement.Skipped("gpt2-xl", "skipped: it needs about 6.82 GB but only 4.00 GB is free.");
+        var view = Charts.ModelComparison([measured, skipped], "The cat");
+
+        Assert.True(measured.Loaded);
+        Assert.False(skipped.Loaded);
+        Assert.Equal(model.ParameterCount, measured.ParameterCount);
+        Assert.Equal(model.Config, measured.Config);
+        string text = view.ToString();
+        Assert.Contains("1.25 s", text);
+        Assert.Contains("12.5 ms", text);
+        Assert.Contains(Predictions.Quoted(top[0].Text), text);
+        Assert.Contains("gpt2-xl: skipped: it needs about 6.82 GB", text);
+        string html = view.ToHtml();
+        Assert.Contains("Parameters (millions)", html);
+        Assert.DoesNotContain(">gpt2-xl</span>", html); // no bar for a skipped model
+    }
+
+    [Fact]
+    public void Measurements_reject_impossible_times()
+    {
+        using var model = TinyGpt2.Load();
+        Assert.Throws<ArgumentOutOfRangeException>(() => ModelMeasurement.Measured("gpt2", model, -1, 1, []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ModelMeasurement.Measured("gpt2", model, 1, double.NaN, []));
+        Assert.Throws<ArgumentException>(() => ModelMeasurement.Skipped("gpt2", " "));
+    }
+}
