@@ -5,6 +5,13 @@ using LessonKit.Tests.Support;
 
 namespace LessonKit.Tests.Lessons;
 
+/// <summary>Tests that start builds and runners: one at a time, so that two builds never write the same files.</summary>
+[CollectionDefinition(Name)]
+public sealed class LessonProcesses
+{
+    public const string Name = "Lesson processes";
+}
+
 /// <summary>
 /// Builds the runner (Release, as the notebooks' <c>#r "../src/LessonKit/bin/Release/..."</c> expects) once for the
 /// lesson tests, and runs it as a separate process, as CI and instructors do.
@@ -62,7 +69,7 @@ public sealed class LessonRunner
         return dll;
     }
 
-    private static (int ExitCode, string Output) RunProcess(ProcessStartInfo start, TimeSpan timeout)
+    internal static (int ExitCode, string Output) RunProcess(ProcessStartInfo start, TimeSpan timeout)
     {
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -75,7 +82,7 @@ public sealed class LessonRunner
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
-    private static string FindRepositoryRoot()
+    internal static string FindRepositoryRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
             if (File.Exists(Path.Combine(folder.FullName, "LessonKit.slnx"))) return folder.FullName;
@@ -88,6 +95,7 @@ public sealed class LessonRunner
 /// folded under the exercises of Lesson 2.2 pass their checkers.
 /// </summary>
 [Trait("Category", "Lessons")]
+[Collection(LessonProcesses.Name)]
 public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<LessonRunner>, IDisposable
 {
     private const string Lesson21 = "2.1-transformer-architecture.ipynb";
