@@ -31,13 +31,15 @@ internal sealed class ChartScale
     /// <summary>
     /// An axis covering <paramref name="low"/>..<paramref name="high"/> (0 included when <paramref name="includeZero"/>),
     /// drawn from pixel <paramref name="pixelFrom"/> (the minimum) to <paramref name="pixelTo"/> (the maximum).
+    /// With <paramref name="integers"/> (layers, token counts) ticks are whole numbers.
     /// </summary>
-    public static ChartScale Create(double low, double high, double pixelFrom, double pixelTo, bool includeZero = true, int targetTicks = 5)
+    public static ChartScale Create(double low, double high, double pixelFrom, double pixelTo, bool includeZero = true, int targetTicks = 5, bool integers = false)
     {
         if (!double.IsFinite(low) || !double.IsFinite(high)) (low, high) = (0, 1);
         if (includeZero) (low, high) = (Math.Min(low, 0), Math.Max(high, 0));
         if (high - low < 1e-12) (low, high) = (low - 0.5, high + 0.5);
         double step = NiceStep((high - low) / Math.Max(1, targetTicks));
+        if (integers) step = Math.Max(1, step);
         double min = Math.Floor(low / step + 1e-9) * step, max = Math.Ceiling(high / step - 1e-9) * step;
         return new ChartScale(min, max, step, pixelFrom, pixelTo);
     }

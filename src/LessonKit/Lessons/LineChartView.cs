@@ -58,7 +58,7 @@ public sealed class LineChartView : View
     {
         var xs = _series.SelectMany(s => s.X).DefaultIfEmpty(0).ToArray();
         var ys = _series.SelectMany(s => s.Y).DefaultIfEmpty(0).ToArray();
-        var x = ChartScale.Create(xs.Min(), xs.Max(), Left, Width - Right, includeZero: false);
+        var x = ChartScale.Create(xs.Min(), xs.Max(), Left, Width - Right, includeZero: false, integers: xs.All(v => v == Math.Round(v)));
         var y = ChartScale.Create(ys.Min(), ys.Max(), Height - Bottom, Top);
         string C(double v) => ChartScale.Coordinate(v);
 

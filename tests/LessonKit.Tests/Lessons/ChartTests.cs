@@ -89,5 +89,15 @@ public class ChartTests
         Assert.Equal(0, scale.Min);
         Assert.Equal(100, scale.Max);
         Assert.Equal(["0", "20", "40", "60", "80", "100"], scale.Ticks().Select(scale.Label));
+        var layers = ChartScale.Create(0, 2, 0, 100, includeZero: false, integers: true);
+        Assert.Equal(["0", "1", "2"], layers.Ticks().Select(layers.Label));
+    }
+
+    [Fact]
+    public void A_line_chart_over_whole_numbers_has_whole_number_ticks()
+    {
+        string html = Charts.Lines("t", "block", "y", new ChartSeries("s", [0, 1, 2], [3, 13, 20])).ToHtml();
+        Assert.DoesNotContain(">0.5<", html);
+        Assert.Contains(">1<", html);
     }
 }
