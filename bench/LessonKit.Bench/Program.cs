@@ -22,5 +22,7 @@ double matmul = bench.MatmulFlopsPerSecond();
 bench.Forward(matmul);
 bench.Hooks();
 bench.Generation(bench.ReadAllWeightsSeconds());
-bench.Loading(Environment.ProcessPath!);
+// Peak memory is measured in a child process: this one, started again ("dotnet LessonKit.Bench.dll" or the apphost).
+string self = typeof(Benchmarks).Assembly.Location;
+bench.Loading(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? (Environment.ProcessPath!, [self]) : (Environment.ProcessPath!, []));
 Report.Table();

@@ -18,8 +18,8 @@ internal sealed class Conv1D : nn.Module
 
     public Conv1D(int inFeatures, int outFeatures, Device device) : base(nameof(Conv1D))
     {
-        weight = new Parameter(torch.zeros(inFeatures, outFeatures, device: device), requires_grad: false);
-        bias = new Parameter(torch.zeros(outFeatures, device: device), requires_grad: false);
+        weight = new Parameter(torch.empty(inFeatures, outFeatures, device: device), requires_grad: false);
+        bias = new Parameter(torch.empty(outFeatures, device: device), requires_grad: false);
         RegisterComponents();
     }
 

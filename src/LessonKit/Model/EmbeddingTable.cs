@@ -13,7 +13,7 @@ internal sealed class EmbeddingTable : nn.Module
 
     public EmbeddingTable(int rows, int dModel, Device device) : base(nameof(EmbeddingTable))
     {
-        weight = new Parameter(torch.zeros(rows, dModel, device: device), requires_grad: false);
+        weight = new Parameter(torch.empty(rows, dModel, device: device), requires_grad: false);
         RegisterComponents();
     }
 

@@ -22,8 +22,8 @@ internal sealed class Gpt2LayerNorm : nn.Module
 
     public Gpt2LayerNorm(int dModel, double eps, HookPoint hookScale, HookPoint hookNormalized, Device device) : base(nameof(Gpt2LayerNorm))
     {
-        weight = new Parameter(torch.ones(dModel, device: device), requires_grad: false);
-        bias = new Parameter(torch.zeros(dModel, device: device), requires_grad: false);
+        weight = new Parameter(torch.empty(dModel, device: device), requires_grad: false);
+        bias = new Parameter(torch.empty(dModel, device: device), requires_grad: false);
         _shape = [dModel];
         _eps = eps;
         _hookScale = hookScale;

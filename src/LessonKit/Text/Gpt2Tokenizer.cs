@@ -80,6 +80,8 @@ public sealed class Gpt2Tokenizer
         }
         // The bytes are kept so SaveFiles can write exactly these files next to a saved checkpoint.
         byte[] vocabBytes = File.ReadAllBytes(vocabPath), mergesBytes = File.ReadAllBytes(mergesPath);
+        if (IsBuiltIn(VocabFileName, vocabBytes) && IsBuiltIn(MergesFileName, mergesBytes))
+            return Default; // GPT-2's own files, as every GPT-2 checkpoint ships them: share the tokenizer already built
         Stream Open(string name) => new MemoryStream(name == VocabFileName ? vocabBytes : mergesBytes, writable: false);
         using Stream vocab = Open(VocabFileName);
         using Stream merges = Open(MergesFileName);
@@ -329,6 +331,15 @@ public sealed class Gpt2Tokenizer
         using Stream vocab = OpenResource(VocabFileName);
         using Stream merges = OpenResource(MergesFileName);
         return new Gpt2Tokenizer(Gpt2BpeFiles.Read(vocab, "LessonKit's built-in vocab.json", merges, "LessonKit's built-in merges.txt"), OpenResource);
+    }
+
+    private static bool IsBuiltIn(string fileName, byte[] bytes)
+    {
+        using Stream resource = OpenResource(fileName);
+        if (resource.Length != bytes.Length) return false;
+        byte[] builtIn = new byte[bytes.Length];
+        resource.ReadExactly(builtIn);
+        return builtIn.AsSpan().SequenceEqual(bytes);
     }
 
     private static Stream OpenResource(string fileName) =>

@@ -15,7 +15,12 @@ public sealed class Gpt2TokenizerFilesTests : IDisposable
     [Fact]
     public void CheckpointFilesGiveTheSameIdsAsTheBuiltInVocabulary()
     {
-        Gpt2Tokenizer fromFiles = Gpt2Tokenizer.FromFiles(Fixture("vocab.json"), Fixture("merges.txt"));
+        // GPT-2's own files, byte for byte: the tokenizer already built is shared.
+        Assert.Same(Gpt2Tokenizer.Default, Gpt2Tokenizer.FromFiles(Fixture("vocab.json"), Fixture("merges.txt")));
+
+        // The same vocabulary written differently (indented JSON) is read and built from the files.
+        var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Fixture("vocab.json")))!;
+        Gpt2Tokenizer fromFiles = Write(JsonSerializer.Serialize(vocab, new JsonSerializerOptions { WriteIndented = true }), File.ReadAllText(Fixture("merges.txt")));
         Assert.NotSame(Gpt2Tokenizer.Default, fromFiles);
         Assert.Equal(50257, fromFiles.VocabSize);
         foreach (GoldenTokenCases.Case c in GoldenTokenCases.All)
