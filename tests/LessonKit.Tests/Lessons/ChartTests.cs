@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+using LessonKit.Lessons;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Tests.Lessons;
+
+public class ChartTests
+{
+    [Fact]
+    public void A_line_chart_draws_one_polyline_and_a_point_per_value_and_escapes_names()
+    {
+        var chart = Charts.Lines("Speed <fast>", "tokens", "tokens/s",
+            new ChartSeries("with cache", [8, 16, 32], [400, 380, 390]),
+            new ChartSeries("<script>x</script>", [8, 16, 32], [300, 150, 70]));
+        string html = chart.ToHtml();
+        Assert.Equal(2, Regex.Matches(html, "<polyline").Count);
+        Assert.Equal(6, Regex.Matches(html, "<circle").Count);
+        Assert.DoesNotContain("<script>x", html);
+        Assert.Contains("&lt;script&gt;x&lt;/script&gt;", html);
+        Assert.Contains("Speed &lt;fast&gt;", html);
+        Assert.Contains("with cache: 8 → 400, 16 → 380, 32 → 390", chart.ToString());
+    }
+
+    [Fact]
+    public void Line_chart_points_are_placed_on_the_scale()
+    {
+        var chart = Charts.Lines("t", "x", "y", new ChartSeries("s", [0, 10], [0, 100]));
+        var points = Regex.Match(chart.ToHtml(), "<polyline[^>]*points=\"([^\"]+)\"").Groups[1].Value.Trim().Split(' ');
+        var first = points[0].Split(',').Select(double.Parse).ToArray();
+        var last = points[1].Split(',').Select(double.Parse).ToArray();
+        Assert.True(first[0] < last[0], "x grows to the right");
+        Assert.True(first[1] > last[1], "y grows upwards");
+    }
+
+    [Fact]
+    public void Line_charts_reject_unpaired_or_non_finite_values()
+    {
+        Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", new ChartSeries("s", [1, 2], [1])));
+        Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", new ChartSeries("s", [1], [double.NaN])));
+        Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y"));
+    }
+
+    [Fact]
+    public void Bars_are_proportional_to_the_values()
+    {
+        var chart = Charts.Bars("Latency", ["gpt2", "distilgpt2"], [40, 20], "ms");
+        var widths = Regex.Matches(chart.ToHtml(), "lk-nt-bar\" style=\"width:([0-9.]+)%").Select(m => double.Parse(m.Groups[1].Value)).ToArray();
+        Assert.Equal([100.0, 50.0], widths);
+        Assert.Contains("distilgpt2  20 ms", chart.ToString());
+        Assert.Throws<ArgumentException>(() => Charts.Bars("x", ["a"], [-1]));
+        Assert.Throws<ArgumentException>(() => Charts.Bars("x", ["a", "b"], [1]));
+    }
+
+    [Fact]
+    public void Head_scores_rank_heads_and_outline_the_best()
+    {
+        var scores = torch.tensor(new float[] { 0.1f, 0.9f, 0.3f, 0.2f, 0.4f, 0.95f }, [2, 3]);
+        var view = Charts.HeadScores(scores, "Previous-token score");
+        Assert.Equal(new ScoredHead(1, 2, view.Best.Score), view.Best);
+        Assert.Equal("L1H2", view.Best.Name);
+        Assert.Equal(0.95, view.Best.Score, 6);
+        Assert.Equal(["L1H2", "L0H1", "L1H1"], view.Ranking.Take(3).Select(r => r.Name));
+        Assert.Equal(0.3, view[0, 2], 6);
+        Assert.Single(Regex.Matches(view.ToHtml(), "outline:2px solid #fb8500"));
+        Assert.StartsWith("Previous-token score\nHighest: L1H2 (0.95)", view.ToString());
+        Assert.Throws<ArgumentException>(() => Charts.HeadScores(torch.zeros(3), "x"));
+        Assert.Throws<ArgumentException>(() => Charts.HeadScores(torch.tensor(new[] { float.NaN }, [1, 1]), "x"));
+    }
+
+    [Fact]
+    public void Tables_escape_cells_and_align_number_columns()
+    {
+        var table = Charts.Table("T", ["Name", "Count"], [["<b>a</b>", "1,234"], ["b", "5"]]);
+        string html = table.ToHtml();
+        Assert.Contains("&lt;b&gt;a&lt;/b&gt;", html);
+        Assert.Contains("<td class=\"lk-num\">1,234</td>", html);
+        Assert.Contains("<td>b</td>", html);
+        Assert.Contains("<b>a</b>  1,234", table.ToString());
+        Assert.Throws<ArgumentException>(() => Charts.Table("T", ["a", "b"], [["only one"]]));
+    }
+
+    [Fact]
+    public void Nice_scales_use_round_steps()
+    {
+        Assert.Equal(20, ChartScale.NiceStep(17));
+        Assert.Equal(0.5, ChartScale.NiceStep(0.31), 9);
+        var scale = ChartScale.Create(3, 97, 0, 100);
+        Assert.Equal(0, scale.Min);
+        Assert.Equal(100, scale.Max);
+        Assert.Equal(["0", "20", "40", "60", "80", "100"], scale.Ticks().Select(scale.Label));
+        var layers = ChartScale.Create(0, 2, 0, 100, includeZero: false, integers: true);
+        Assert.Equal(["0", "1", "2"], layers.Ticks().Select(layers.Label));
+    }
+
+    [Fact]
+    public void A_line_chart_over_whole_numbers_has_whole_number_ticks()
+    {
+        string html = Charts.Lines("t", "block", "y", new ChartSeries("s", [0, 1, 2], [3, 13, 20])).ToHtml();
+        Assert.DoesNotContain(">0.5<", html);
+        Assert.Contains(">1<", html);
+    }
+}

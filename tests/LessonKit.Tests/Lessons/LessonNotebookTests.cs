@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using LessonKit.Tests.Support;
+
+namespace LessonKit.Tests.Lessons;
+
+/// <summary>Tests that start builds and runners: one at a time, so that two builds never write the same files.</summary>
+[CollectionDefinition(Name)]
+public sealed class LessonProcesses
+{
+    public const string Name = "Lesson processes";
+}
+
+/// <summary>
+/// Builds the runner (Release, as the notebooks' <c>#r "../src/LessonKit/bin/Release/..."</c> expects) once for the
+/// lesson tests, and runs it as a separate process, as CI and instructors do.
+/// </summary>
+public sealed class LessonRunner
+{
+    private readonly Lazy<string> _runnerDll;
+
+    public LessonRunner()
+    {
+        RepositoryRoot = FindRepositoryRoot();
+        _runnerDll = new Lazy<string>(Build);
+    }
+
+    public string RepositoryRoot { get; }
+
+    public string LessonPath(string fileName) => Path.Combine(RepositoryRoot, "lessons", fileName);
+
+    /// <summary>Runs the runner with arguments; returns its exit code and everything it printed.</summary>
+    public (int ExitCode, string Output) Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot };
+        start.ArgumentList.Add(_runnerDll.Value);
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment.Remove("LESSONKIT_MODEL_OVERRIDE");
+        return RunProcess(start, TimeSpan.FromMinutes(10));
+    }
+
+    /// <summary>
+    /// Copies a notebook into a scratch folder laid out like the repository (lessons/ next to src/LessonKit/bin/Release),
+    /// so its relative <c>#r</c> resolves and what it saves (submission/) stays out of the repository.
+    /// </summary>
+    public string StageNotebook(string scratch, string fileName, JsonNode notebook)
+    {
+        string built = Path.Combine(RepositoryRoot, "src", "LessonKit", "bin", "Release", "net10.0", "LessonKit.dll");
+        string copy = Path.Combine(scratch, "src", "LessonKit", "bin", "Release", "net10.0", "LessonKit.dll");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(built, copy, overwrite: true);
+        string lessons = Path.Combine(scratch, "lessons");
+        Directory.CreateDirectory(lessons);
+        string path = Path.Combine(lessons, fileName);
+        File.WriteAllText(path, notebook.ToJsonString());
+        return path;
+    }
+
+    private string Build()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot };
+        foreach (string argument in new[] { "build", "src/LessonKit.Runner/LessonKit.Runner.csproj", "-c", "Release", "-nologo", "-v", "q" })
+            start.ArgumentList.Add(argument);
+        var (exitCode, output) = RunProcess(start, TimeSpan.FromMinutes(10));
+        Assert.True(exitCode == 0, "Building the runner failed:\n" + output);
+        string dll = Path.Combine(RepositoryRoot, "src", "LessonKit.Runner", "bin", "Release", "net10.0", "LessonKit.Runner.dll");
+        Assert.True(File.Exists(dll), $"The runner build did not produce {dll}.");
+        return dll;
+    }
+
+    internal static (int ExitCode, string Output) RunProcess(ProcessStartInfo start, TimeSpan timeout)
+    {
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'dotnet {string.Join(' ', start.ArgumentList)}' ran longer than {timeout}.");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    internal static string FindRepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+            if (File.Exists(Path.Combine(folder.FullName, "LessonKit.slnx"))) return folder.FullName;
+        throw new InvalidOperationException($"No LessonKit.slnx above {AppContext.BaseDirectory}: the lesson tests run from the repository's test output.");
+    }
+}
+
+/// <summary>
+/// Both lessons, unchanged, pass the runner's <c>check</c> and run end to end on the tiny checkpoint; the solutions
+/// folded under the exercises of Lesson 2.2 pass their checkers.
+/// </summary>
+[Trait("Category", "Lessons")]
+[Collection(LessonProcesses.Name)]
+public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<LessonRunner>, IDisposable
+{
+    private const string Lesson21 = "2.1-transformer-architecture.ipynb";
+    private const string Lesson22 = "2.2-attention.ipynb";
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), "lk-lessons-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true);
+    }
+
+    [Fact]
+    public void Lesson_2_1_passes_check_and_runs_end_to_end_on_tiny_gpt2()
+    {
+        var executed = CheckAndRun(Lesson21, Notebook(Lesson21));
+
+        Assert.All(OutputsOfCellsContaining(executed, "Exercises.CheckMatches"), text => Assert.StartsWith("✔", text));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Head finder: attention from ' it'", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("Model sizes compared", StringComparison.Ordinal));
+        Assert.Equal(6, AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
+        Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "index.html")), "the submission cell saves the views");
+        Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "head-view.html")));
+    }
+
+    [Fact]
+    public void Lesson_2_2_passes_check_and_runs_end_to_end_on_tiny_gpt2_with_the_exercises_not_done()
+    {
+        var executed = CheckAndRun(Lesson22, Notebook(Lesson22));
+
+        var worked = OutputsOfCellsContaining(executed, "Exercises.CheckMatches").ToArray();
+        Assert.True(worked.Length >= 8, $"expected the worked example's checks, found {worked.Length}");
+        Assert.All(worked, text => Assert.StartsWith("✔", text));
+        var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
+        Assert.Equal(3, exercises.Length);
+        Assert.All(exercises, text => Assert.StartsWith("○", text));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("Finish the three exercises above", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Generation speed with and without the KV cache", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_folded_solutions_of_lesson_2_2_pass_their_checks()
+    {
+        var notebook = Notebook(Lesson22);
+        int replaced = PutSolutionsIntoExerciseCells(notebook);
+        Assert.Equal(3, replaced);
+
+        var executed = CheckAndRun(Lesson22, notebook, checkOriginal: false);
+
+        var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
+        Assert.Equal(3, exercises.Length);
+        Assert.All(exercises, text => Assert.StartsWith("✔", text));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("✔ your attention layer", StringComparison.Ordinal));
+    }
+
+    private JsonNode Notebook(string fileName) => JsonNode.Parse(File.ReadAllText(runner.LessonPath(fileName)))!;
+
+    private JsonNode CheckAndRun(string fileName, JsonNode notebook, bool checkOriginal = true)
+    {
+        if (checkOriginal)
+        {
+            var (checkCode, checkOutput) = runner.Run("check", runner.LessonPath(fileName));
+            Assert.True(checkCode == 0, $"runner check {fileName} failed:\n{checkOutput}");
+        }
+        string staged = runner.StageNotebook(_scratch, fileName, notebook);
+        string output = Path.Combine(_scratch, "out");
+        var (code, log) = runner.Run("run", staged, "--model", TinyGpt2.Directory, "--out", output);
+        Assert.True(code == 0, $"runner run {fileName} failed:\n{log}");
+        var executed = JsonNode.Parse(File.ReadAllText(Path.Combine(output, fileName)))!;
+        Assert.DoesNotContain(Cells(executed).Where(c => (string?)c["cell_type"] == "code").SelectMany(c => c["outputs"]!.AsArray()),
+            o => (string?)o!["output_type"] == "error");
+        return executed;
+    }
+
+    /// <summary>Replaces each exercise cell (the starting code that throws) with the solution folded under it; returns how many.</summary>
+    private static int PutSolutionsIntoExerciseCells(JsonNode notebook)
+    {
+        var cells = Cells(notebook).ToList();
+        int replaced = 0;
+        for (int i = 0; i < cells.Count; i++)
+        {
+            if ((string?)cells[i]["cell_type"] != "markdown") continue;
+            string markdown = Source(cells[i]);
+            if (!markdown.Contains("<summary>Solution</summary>", StringComparison.Ordinal)) continue;
+            var fence = Regex.Match(markdown, "```csharp\n(.*?)```", RegexOptions.Singleline);
+            Assert.True(fence.Success, $"cell {i}: a solution without a ```csharp block");
+            int exercise = cells.FindLastIndex(i, c => (string?)c["cell_type"] == "code" && Source(c).Contains("throw new NotImplementedException", StringComparison.Ordinal));
+            Assert.True(exercise >= 0, $"cell {i}: no exercise cell before this solution");
+            cells[exercise]["source"] = new JsonArray(JsonValue.Create(fence.Groups[1].Value));
+            replaced++;
+        }
+        return replaced;
+    }
+
+    private static IEnumerable<JsonNode> Cells(JsonNode notebook) => notebook["cells"]!.AsArray().Select(c => c!);
+
+    private static string Source(JsonNode cell) => cell["source"] switch
+    {
+        JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
+        var text => (string?)text ?? "",
+    };
+
+    private static IEnumerable<string> Texts(JsonNode cell) =>
+        cell["outputs"]!.AsArray().Select(o => o!["text"] ?? o["data"]?["text/plain"]).OfType<JsonNode>()
+            .Select(t => t is JsonArray lines ? string.Concat(lines.Select(l => (string?)l)) : (string?)t ?? "");
+
+    private static IEnumerable<string> AllOutputText(JsonNode notebook) => Cells(notebook).Where(c => (string?)c["cell_type"] == "code").SelectMany(Texts);
+
+    private static IEnumerable<string> OutputsOfCellsContaining(JsonNode notebook, string code) =>
+        Cells(notebook).Where(c => (string?)c["cell_type"] == "code" && Source(c).Contains(code, StringComparison.Ordinal))
+            .SelectMany(Texts).Where(t => t.Contains(':') && (t.StartsWith('✔') || t.StartsWith('✘') || t.StartsWith('○')));
+
+    private static IEnumerable<string> OutputsOfCellsStartingWith(JsonNode notebook, string code) =>
+        Cells(notebook).Where(c => (string?)c["cell_type"] == "code" && Source(c).TrimStart().StartsWith(code, StringComparison.Ordinal)).SelectMany(Texts);
+}
