@@ -3,7 +3,7 @@
 #   1. unit and model tests (fast),
 #   2. the views in headless Chromium (Debian's chromium; trait Category=Browser),
 #   3. model-sized checks (GPT-2 small shapes; trait Category=Slow),
-#   4. both lessons, unchanged, end to end through the runner on the tiny checkpoint.
+#   4. both lessons, unchanged, checked and run end to end through the runner on the tiny checkpoint (Category=Lessons).
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -36,18 +36,8 @@ run_tests "Unit and model tests" "Category!=Browser&Category!=Slow&Category!=Les
 run_tests "Views in headless Chromium" "Category=Browser"
 run_tests "Model-sized checks" "Category=Slow"
 
-step "Lessons through the runner on tiny-gpt2"
-shopt -s nullglob
-lessons=(lessons/*.ipynb)
-runner="dotnet run -c Release --no-build --project src/LessonKit.Runner --"
-for lesson in "${lessons[@]}"; do
-  if $runner check "$lesson" && $runner run "$lesson" --model tests/LessonKit.Tests/Fixtures/tiny-gpt2 --out artifacts/ci-lessons; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    status=1
-  fi
-done
+# Each lesson: `runner check`, then a full run through the runner on tiny-gpt2 (tests/LessonKit.Tests/Lessons).
+run_tests "Lessons through the runner on tiny-gpt2" "Category=Lessons"
 
 echo
 echo "$passed passed, $failed failed"

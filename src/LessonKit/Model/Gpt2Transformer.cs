@@ -32,7 +32,7 @@ internal sealed class Gpt2Transformer : nn.Module
         wpe = new EmbeddingTable(config.NCtx, config.DModel, device);
         h = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.NLayers).Select(l => new Gpt2Block(config, l, device)).ToArray());
         ln_f = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, HookLnFinalScale, HookLnFinalNormalized, device);
-        _futureMask = torch.ones(config.NCtx, config.NCtx, dtype: ScalarType.Bool, device: device).triu(1);
+        _futureMask = torch.ones(config.NCtx, config.NCtx, dtype: ScalarType.Bool, device: device).triu(1).DetachFromDisposeScope();
         RegisterComponents();
     }
 

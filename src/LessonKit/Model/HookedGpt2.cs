@@ -28,6 +28,9 @@ public sealed partial class HookedGpt2 : IDisposable
         Device = device;
         // Parameters start uninitialized (no time spent zeroing 500 MB): every one is then loaded or initialized.
         using (torch.no_grad()) _network = new Gpt2Transformer(config, device);
+        // The model owns its weights: made inside a learner's torch.NewDisposeScope(), they must outlive that scope.
+        foreach (var parameter in _network.parameters()) parameter.DetachFromDisposeScope();
+        foreach (var buffer in _network.buffers()) buffer.DetachFromDisposeScope();
         _network.eval();
         ParameterCount = _network.parameters().Sum(p => p.numel());
     }

@@ -147,6 +147,26 @@ public sealed class LoadingTests : IDisposable
     }
 
     [Fact]
+    public void AModelMadeInsideADisposeScopeOutlivesIt()
+    {
+        HookedGpt2 made, loaded;
+        using (torch.NewDisposeScope())
+        {
+            made = HookedGpt2.FromConfig(new Gpt2Config { NLayers = 1, NHeads = 2, DModel = 8, NCtx = 16, DVocab = 100 }, seed: 1);
+            loaded = TinyGpt2.Load();
+        }
+        using (made)
+        using (loaded)
+        using (var tokens = torch.tensor(new long[] { 1, 2, 3 }))
+        {
+            using var a = made.Forward(tokens);
+            using var b = loaded.Forward(tokens);
+            Assert.Equal(100, a.shape[2]);
+            Assert.Equal(50257, b.shape[2]);
+        }
+    }
+
+    [Fact]
     [Trait("Category", "Slow")] // allocates GPT-2 small (500 MB)
     public void ParameterCountOfGpt2SmallIsTheKnownFigure()
     {
