@@ -9,7 +9,11 @@ public sealed partial class HookedGpt2
     public Tensor Forward(Tensor tokens) => Run(tokens, HookRunner.None);
 
     /// <summary>Logits [1, pos, d_vocab] for a text, with <c>&lt;|endoftext|&gt;</c> prepended.</summary>
-    public Tensor Forward(string text) => Forward(ToTokens(text));
+    public Tensor Forward(string text)
+    {
+        using var tokens = ToTokens(text);
+        return Forward(tokens);
+    }
 
     /// <summary>
     /// Runs the model and keeps the activations at the hook points <paramref name="namesFilter"/> accepts (every hook

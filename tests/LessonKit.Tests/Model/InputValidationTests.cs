@@ -21,6 +21,9 @@ public class InputValidationTests : IClassFixture<TinyModelFixture>
         Assert.Equal(["The", " cat", " sat"], _model.ToStrTokens("The cat sat", prependBos: false));
         Assert.Equal(["<|endoftext|>", "The", " cat", " sat"], _model.ToStrTokens(tokens));
         Assert.Equal("<|endoftext|>The cat sat", _model.ToText(tokens));
+        using var fromText = _model.Forward("The cat sat");
+        using var fromTokens = _model.Forward(tokens);
+        Assert.True(TensorAssert.Identical(fromText, fromTokens));
     }
 
     [Fact]
