@@ -31,10 +31,10 @@ internal sealed class Gpt2Attention : nn.Module
     }
 
     /// <param name="x">The first LayerNorm's output [batch, pos, d_model].</param>
-    /// <param name="causalMask">True where a query may NOT look: [query, key], keys including any cached past.</param>
+    /// <param name="causalMask">True where a query may NOT look: [query, key], keys including any cached past; null when nothing is hidden.</param>
     /// <param name="pastKeysValues">This layer's KV cache during generation, or null.</param>
     /// <returns>The attention output [batch, pos, d_model] (before it is added to the residual stream).</returns>
-    public Tensor Forward(Tensor x, HookRunner hooks, Tensor causalMask, LayerKeyValueCache? pastKeysValues)
+    public Tensor Forward(Tensor x, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
     {
         long batch = x.shape[0], positions = x.shape[1];
 
@@ -51,7 +51,8 @@ internal sealed class Gpt2Attention : nn.Module
 
         // How much each query matches each key, scaled so the softmax does not saturate as d_head grows.
         var scores = torch.matmul(queries, keys.transpose(-2, -1)).mul_(_scale); // [batch, head, query, key]
-        scores = hooks.Run(_points.AttnScores, scores.masked_fill_(causalMask, double.NegativeInfinity));
+        if (causalMask is not null) scores.masked_fill_(causalMask, double.NegativeInfinity); // no looking ahead
+        scores = hooks.Run(_points.AttnScores, scores);
         var pattern = hooks.Run(_points.Pattern, scores.softmax(-1)); // each row sums to 1 over the keys
 
         var z = hooks.Run(_points.Z, torch.matmul(pattern, values).transpose(1, 2)); // [batch, pos, head, d_head]

@@ -28,7 +28,7 @@ internal sealed class Gpt2Block : nn.Module
     }
 
     /// <summary>[batch, pos, d_model] → [batch, pos, d_model].</summary>
-    public Tensor Forward(Tensor residual, HookRunner hooks, Tensor causalMask, LayerKeyValueCache? pastKeysValues)
+    public Tensor Forward(Tensor residual, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
     {
         var residPre = hooks.Run(_points.ResidPre, residual);
         var attnOut = hooks.Run(_points.AttnOut, attn.Forward(ln_1.Forward(residPre, hooks), hooks, causalMask, pastKeysValues));

@@ -57,7 +57,8 @@ internal sealed class Gpt2Transformer : nn.Module
         var residual = embed + posEmbed;
 
         // Query i sits at absolute position past + i and may look at keys 0 .. past + i.
-        var causalMask = _futureMask.narrow(0, past, positions).narrow(1, 0, past + positions); // [query, key]
+        // A single new position (a generation step) may see every key, so it needs no mask.
+        var causalMask = positions == 1 ? null : _futureMask.narrow(0, past, positions).narrow(1, 0, past + positions); // [query, key]
         try
         {
             for (int layer = 0; layer < h.Count; layer++)
