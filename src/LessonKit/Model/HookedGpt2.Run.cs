@@ -20,20 +20,8 @@ public sealed partial class HookedGpt2
     /// point when null). Dispose the cache when done with it.
     /// <code>var (logits, cache) = model.RunWithCache(tokens, name => name.EndsWith("hook_pattern"));</code>
     /// </summary>
-    public (Tensor Logits, ActivationCache Cache) RunWithCache(Tensor tokens, Func<string, bool>? namesFilter = null)
-    {
-        var cache = new ActivationCache(Config);
-        try
-        {
-            var logits = Run(tokens, new HookRunner(cache: cache, cacheFilter: namesFilter));
-            return (logits, cache);
-        }
-        catch
-        {
-            cache.Dispose();
-            throw;
-        }
-    }
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(Tensor tokens, Func<string, bool>? namesFilter = null) =>
+        RunWithHooksAndCache(tokens, namesFilter);
 
     /// <summary>
     /// Runs the model and keeps only the named activations: full names (<c>blocks.0.attn.hook_pattern</c>) or
