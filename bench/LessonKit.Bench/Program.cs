@@ -2,7 +2,7 @@ using LessonKit;
 using LessonKit.Bench;
 using TorchSharp;
 
-// dotnet run -c Release --project bench/LessonKit.Bench [-- --quick]
+// dotnet run -c Release --project bench/LessonKit.Bench [-- --quick] [--only forward,hooks,generation,loading]
 // Prints each measurement as a ratio against a baseline measured in this same process, and a Markdown table.
 if (args is ["--peak-memory-of-load", var directory])
 {
@@ -11,6 +11,8 @@ if (args is ["--peak-memory-of-load", var directory])
 }
 
 bool quick = args.Contains("--quick");
+int only = Array.IndexOf(args, "--only");
+var selected = only >= 0 && only + 1 < args.Length ? args[only + 1].Split(',') : ["forward", "hooks", "generation", "loading"];
 int runs = quick ? 3 : 7;
 Console.WriteLine($"LessonKit benchmarks: {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {(quick ? "quick" : "full")} run");
 
@@ -18,10 +20,10 @@ using var model = HookedGpt2.FromConfig(new Gpt2Config(), seed: 0); // GPT-2 sma
 var bench = new Benchmarks(model, runs);
 Console.WriteLine($"model: {model}");
 
-bench.Forward();
-bench.Hooks();
-bench.Generation();
+if (selected.Contains("forward")) bench.Forward();
+if (selected.Contains("hooks")) bench.Hooks();
+if (selected.Contains("generation")) bench.Generation();
 // Peak memory is measured in a child process: this one, started again ("dotnet LessonKit.Bench.dll" or the apphost).
 string self = typeof(Benchmarks).Assembly.Location;
-bench.Loading(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? (Environment.ProcessPath!, [self]) : (Environment.ProcessPath!, []));
+if (selected.Contains("loading")) bench.Loading(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? (Environment.ProcessPath!, [self]) : (Environment.ProcessPath!, []));
 Report.Table();

@@ -1,3 +1,4 @@
+using LessonKit.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,5 +28,7 @@ internal sealed class Conv1D : nn.Module
     public Tensor Bias => bias;
 
     /// <summary>[batch, pos, in] → [batch, pos, out].</summary>
-    public Tensor Forward(Tensor x) => torch.addmm(bias, x.flatten(0, -2), weight, 1, 1).unflatten(0, x.shape[..^1]);
+    public Tensor Forward(Tensor x) => SingleRowProducts.Applies(x, weight)
+        ? SingleRowProducts.RowTimesMatrix(x, weight, bias) // a generation step: one row, bound by reading the weights
+        : torch.addmm(bias, x.flatten(0, -2), weight, 1, 1).unflatten(0, x.shape[..^1]);
 }

@@ -1,3 +1,4 @@
+using LessonKit.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -59,6 +60,7 @@ internal sealed class Gpt2Transformer : nn.Module
         // Query i sits at absolute position past + i and may look at keys 0 .. past + i.
         // A single new position (a generation step) may see every key, so it needs no mask.
         var causalMask = positions == 1 ? null : _futureMask.narrow(0, past, positions).narrow(1, 0, past + positions); // [query, key]
+        using var threads = batch * positions == 1 ? SingleRowThreads.Enter() : null;
         try
         {
             for (int layer = 0; layer < h.Count; layer++)
@@ -73,6 +75,6 @@ internal sealed class Gpt2Transformer : nn.Module
 
         if (lastPositionOnly) residual = residual.narrow(1, positions - 1, 1);
         var normalized = ln_f.Forward(residual, hooks);
-        return nn.functional.linear(normalized, wte.Weight); // [batch, pos, d_vocab]: each position's score for every token
+        return Unembedding.Logits(normalized, wte.Weight); // [batch, pos, d_vocab]: each position's score for every token
     }
 }
