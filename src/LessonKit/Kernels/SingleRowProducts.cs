@@ -38,9 +38,10 @@ internal static unsafe class SingleRowProducts
 
     /// <summary>
     /// <c>x · W + b</c> for one row: <paramref name="row"/> [..., in] with a single row, <paramref name="matrix"/>
-    /// [in, out], <paramref name="bias"/> [out] → [..., out].
+    /// [in, out], <paramref name="bias"/> [out] → [..., out]. <paramref name="threads"/> defaults to
+    /// <see cref="SingleRowThreads.KernelThreads"/>.
     /// </summary>
-    public static Tensor RowTimesMatrix(Tensor row, Tensor matrix, Tensor bias)
+    public static Tensor RowTimesMatrix(Tensor row, Tensor matrix, Tensor bias, int? threads = null)
     {
         int inputs = (int)matrix.shape[0], outputs = (int)matrix.shape[1];
         using var x = Contiguous(row);
@@ -51,7 +52,7 @@ internal static unsafe class SingleRowProducts
         {
             float* xs = Start(x), w = Start(matrix), ps = partialsStart, ys = Start(y), bs = Start(b);
             int bandRows = (inputs + Bands - 1) / Bands;
-            ForEachPart(Bands, band =>
+            KernelWorkers.Run(Bands, threads ?? SingleRowThreads.KernelThreads, band =>
             {
                 // partial[band] = Σ over the band's rows i of x[i] · W[i, :], one contiguous row of W after another.
                 float* partial = ps + (long)band * outputs;
@@ -71,7 +72,7 @@ internal static unsafe class SingleRowProducts
     /// <c>W · x</c> for one row, as <c>linear(x, W)</c> computes it: <paramref name="row"/> [..., in] with a single
     /// row, <paramref name="matrix"/> [out, in] → [..., out]. Each output is one dot product with a contiguous row of W.
     /// </summary>
-    public static Tensor MatrixTimesRow(Tensor matrix, Tensor row)
+    public static Tensor MatrixTimesRow(Tensor matrix, Tensor row, int? threads = null)
     {
         int outputs = (int)matrix.shape[0], inputs = (int)matrix.shape[1];
         using var x = Contiguous(row);
@@ -80,16 +81,13 @@ internal static unsafe class SingleRowProducts
         const int parts = 4 * Bands; // small enough parts that a core that finishes early takes another
         int partRows = (outputs + parts - 1) / parts;
 
-        ForEachPart(parts, part =>
+        KernelWorkers.Run(parts, threads ?? SingleRowThreads.KernelThreads, part =>
         {
             int first = part * partRows, end = Math.Min(outputs, first + partRows);
             for (int o = first; o < end; o++) ys[o] = Dot(w + (long)o * inputs, xs, inputs);
         });
         return y;
     }
-
-    /// <summary>Runs <paramref name="work"/> for parts 0 .. count-1 on as many threads as libtorch may use.</summary>
-    private static void ForEachPart(int count, Action<int> work) => KernelWorkers.Run(count, SingleRowThreads.KernelThreads, work);
 
     /// <summary>target[j] += scale · source[j] for j in 0 .. length-1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first generation step: no slow first tiers

@@ -1,0 +1,84 @@
+using LessonKit.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Tests.Generation;
+
+/// <summary>
+/// A model wide enough that a one-position pass (a generation step) goes through the single-row kernels for every
+/// Conv1D and the unembedding, checked against libtorch's path for longer inputs.
+/// </summary>
+public sealed class SingleRowPassTests : IDisposable
+{
+    private readonly HookedGpt2 _model = HookedGpt2.FromConfig(
+        new Gpt2Config { NLayers = 2, NHeads = 4, DModel = 256, NCtx = 64, DVocab = 3000 }, seed: 5);
+
+    public void Dispose() => _model.Dispose();
+
+    [Fact]
+    public void Greedy_generation_with_the_kernels_matches_recomputing_every_position()
+    {
+        int[] prompt = [11, 22, 33, 44, 55];
+        var cached = _model.GenerateSteps(prompt, maxNewTokens: 30, temperature: 0, stopAtEndOfText: false).ToList();
+        var recomputed = _model.GenerateSteps(prompt, maxNewTokens: 30, temperature: 0, useKvCache: false, stopAtEndOfText: false).ToList();
+        Assert.Equal(recomputed.Select(s => s.TokenId), cached.Select(s => s.TokenId));
+        for (int i = 0; i < cached.Count; i++) Assert.Equal(recomputed[i].Probability, cached[i].Probability, 1e-5);
+    }
+
+    [Fact]
+    public void Each_step_agrees_with_a_full_forward_pass()
+    {
+        long[] ids = [7, 8, 9, 10, 300, 2999, 0, 42];
+        using var cache = _model.NewKeyValueCache();
+        using var noGrad = torch.no_grad();
+        using (var prompt = torch.tensor(ids[..3], [1, 3])) using (_model.ForwardWithCache(prompt, cache)) { }
+        for (int end = 4; end <= ids.Length; end++)
+        {
+            using var step = torch.tensor(ids[(end - 1)..end], [1, 1]);
+            using var incremental = _model.ForwardWithCache(step, cache);
+            using var full = _model.Forward(torch.tensor(ids[..end], [1, end]));
+            TensorAssert.Close(incremental[0, -1], full[0, -1], 1e-4, $"last logits after {end} tokens");
+        }
+    }
+
+    [Fact]
+    public void A_single_token_gives_the_same_logits_with_or_without_hooks_and_cache()
+    {
+        using var token = torch.tensor(new long[] { 1234 }, [1, 1]);
+        using var plain = _model.Forward(token);
+        var (cachedLogits, cache) = _model.RunWithCache(token);
+        using (cache) using (cachedLogits)
+        {
+            using var hooked = _model.RunWithHooks(token, ("blocks.1.attn.hook_pattern", (act, hook) => null));
+            Assert.True(TensorAssert.Identical(plain, cachedLogits), "RunWithCache changed the logits of one token");
+            Assert.True(TensorAssert.Identical(plain, hooked), "a no-op hook changed the logits of one token");
+        }
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LibTorchThreadCount
+{
+    /// <summary>Tests that read libtorch's process-wide thread count run alone: a one-row pass elsewhere changes it for a moment.</summary>
+    public const string Name = "libtorch thread count";
+}
+
+[Collection(LibTorchThreadCount.Name)]
+public sealed class SingleRowThreadsTests
+{
+    [Fact]
+    public void Libtorch_gets_its_threads_back_after_a_step_even_when_a_hook_throws()
+    {
+        using var model = HookedGpt2.FromConfig(new Gpt2Config { NLayers = 1, NHeads = 4, DModel = 256, NCtx = 16, DVocab = 500 }, seed: 1);
+        int threads = torch.get_num_threads();
+        using var token = torch.tensor(new long[] { 5 }, [1, 1]);
+        int? threadsDuringStep = null;
+        using (model.RunWithHooks(token, ("blocks.0.hook_resid_mid", (act, hook) => { threadsDuringStep = torch.get_num_threads(); return null; }))) { }
+        Assert.Equal(1, threadsDuringStep);
+        Assert.Equal(threads, torch.get_num_threads());
+
+        Assert.Throws<HookException>(() => model.RunWithHooks(token,
+            ("blocks.0.hook_resid_mid", (act, hook) => throw new InvalidOperationException("stop"))));
+        Assert.Equal(threads, torch.get_num_threads());
+    }
+}

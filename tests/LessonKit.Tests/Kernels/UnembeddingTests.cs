@@ -1,0 +1,28 @@
+using LessonKit.Kernels;
+using LessonKit.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LessonKit.Tests.Kernels;
+
+public class UnembeddingTests
+{
+    [Theory]
+    [InlineData(1, 1)]   // a generation step: the single-row kernel
+    [InlineData(1, 2)]   // short prompts: vocabulary blocks
+    [InlineData(1, 128)]
+    [InlineData(2, 100)] // a batch: 200 rows
+    [InlineData(1, 300)] // long prompts: libtorch's linear
+    public void Logits_are_x_times_the_embedding_transposed(int batch, int positions)
+    {
+        using var scope = torch.NewDisposeScope();
+        const int vocabulary = 9001, dModel = 48; // two full blocks of 4096 tokens and a partial one
+        var generator = new Generator(11);
+        var x = torch.randn([batch, positions, dModel], generator: generator);
+        var embedding = torch.randn([vocabulary, dModel], generator: generator) / Math.Sqrt(dModel);
+        var logits = Unembedding.Logits(x, embedding);
+        Assert.True(logits.is_contiguous());
+        var expected = nn.functional.linear(x.to(ScalarType.Float64), embedding.to(ScalarType.Float64)).to(ScalarType.Float32);
+        TensorAssert.Close(logits, expected, 1e-5, $"logits for [{batch}, {positions}]");
+    }
+}
