@@ -21,7 +21,9 @@ internal static class Measure
 
     /// <summary>
     /// The median over several rounds of time(<paramref name="measured"/>) / time(<paramref name="baseline"/>), the two
-    /// run back to back in each round, so a machine that gets busier or quieter during the run moves both alike.
+    /// run back to back in each round, so a machine that gets busier or quieter during the run moves both alike. The
+    /// order alternates from round to round, so whatever the first of a pair leaves behind (freed memory, warm caches,
+    /// spinning threads) favours neither side.
     /// </summary>
     public static (double Ratio, double MeasuredSeconds, double BaselineSeconds) MedianRatio(Action measured, Action baseline, int runs = 7, int warmup = 2)
     {
@@ -31,18 +33,29 @@ internal static class Measure
         var baselineTimes = new double[runs];
         for (int i = 0; i < runs; i++)
         {
-            var clock = Stopwatch.StartNew();
-            baseline();
-            baselineTimes[i] = clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            measured();
-            measuredTimes[i] = clock.Elapsed.TotalSeconds;
+            if (i % 2 == 0)
+            {
+                baselineTimes[i] = Seconds(baseline);
+                measuredTimes[i] = Seconds(measured);
+            }
+            else
+            {
+                measuredTimes[i] = Seconds(measured);
+                baselineTimes[i] = Seconds(baseline);
+            }
             ratios[i] = measuredTimes[i] / baselineTimes[i];
         }
         Array.Sort(ratios);
         Array.Sort(measuredTimes);
         Array.Sort(baselineTimes);
         return (ratios[runs / 2], measuredTimes[runs / 2], baselineTimes[runs / 2]);
+    }
+
+    private static double Seconds(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>Peak resident memory of this process so far (VmHWM), in bytes; 0 where /proc is missing.</summary>

@@ -4,9 +4,15 @@ using TorchSharp;
 
 // dotnet run -c Release --project bench/LessonKit.Bench [-- --quick] [--only forward,hooks,generation,loading]
 // Prints each measurement as a ratio against a baseline measured in this same process, and a Markdown table.
-if (args is ["--peak-memory-of-load", var directory])
+// The loading benchmark's child processes:
+if (args is ["--time-load", var directory])
 {
-    Benchmarks.PrintPeakMemoryOfLoad(directory);
+    Benchmarks.PrintLoadSecondsAndPeakMemory(directory);
+    return;
+}
+if (args is ["--time-read", var file])
+{
+    Benchmarks.PrintReadSeconds(file);
     return;
 }
 
@@ -20,10 +26,10 @@ using var model = HookedGpt2.FromConfig(new Gpt2Config(), seed: 0); // GPT-2 sma
 var bench = new Benchmarks(model, runs);
 Console.WriteLine($"model: {model}");
 
+// Loading is measured in child processes: this program, started again ("dotnet LessonKit.Bench.dll" or the apphost).
+string self = typeof(Benchmarks).Assembly.Location;
+if (selected.Contains("loading")) bench.Loading(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? (Environment.ProcessPath!, [self]) : (Environment.ProcessPath!, []));
 if (selected.Contains("forward")) bench.Forward();
 if (selected.Contains("hooks")) bench.Hooks();
 if (selected.Contains("generation")) bench.Generation();
-// Peak memory is measured in a child process: this one, started again ("dotnet LessonKit.Bench.dll" or the apphost).
-string self = typeof(Benchmarks).Assembly.Location;
-if (selected.Contains("loading")) bench.Loading(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? (Environment.ProcessPath!, [self]) : (Environment.ProcessPath!, []));
 Report.Table();

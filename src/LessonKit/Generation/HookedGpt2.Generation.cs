@@ -1,4 +1,5 @@
 using LessonKit.Generation;
+using LessonKit.Kernels;
 using LessonKit.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -84,6 +85,9 @@ public sealed partial class HookedGpt2
         // With a cache, only the positions it has not seen yet go through the network (the whole prompt at first, then one token).
         int start = cache?.Length ?? 0;
         var input = torch.tensor(ids.Skip(start).Select(i => (long)i).ToArray(), [1, ids.Count - start], device: Device);
+        // One new position: the step's weights are streamed by the single-row kernels on every core, and choosing the
+        // token stays on this thread too, so libtorch's idle threads are not left spinning into the next step.
+        using var threads = ids.Count - start == 1 ? SingleRowThreads.Enter() : null;
         var logits = _network.Forward(input, hooks, cache, lastPositionOnly: true)[0, -1].cpu(); // [d_vocab]
         var (token, probability, top) = sampler.Choose(logits, topCandidates);
         return new GenerationStep(index, token, Tokenizer.TokenText(token), probability,
