@@ -15,7 +15,7 @@ namespace LessonKit.Kernels;
 /// stream the matrix from memory. libtorch hands these products to a single-threaded BLAS <c>gemv</c>, which reads
 /// memory at about a third of what the machine can (20 against 55 GB/s measured on a 2-core VM), so generation spent
 /// most of each step waiting on one core. These loops split every matrix into bands of rows that the cores stream in
-/// parallel, one contiguous band at a time, which is as fast as reading the weights can be.
+/// parallel, one contiguous band at a time: 40 to 55 GB/s here, close to what a libtorch sum over the same weights reads.
 /// The sums come in a fixed order whatever the thread count, so the results are the same from run to run; they
 /// differ from libtorch's in the last bits only, as any two summation orders do.
 /// </remarks>

@@ -7,6 +7,7 @@ namespace LessonKit.Kernels;
 /// weights in <see cref="SingleRowProducts"/>, on all the threads libtorch was allowed; libtorch's own ops on one
 /// row are too small to split, and its idle OpenMP threads would otherwise spin for the same cores (measured on 2
 /// cores: 17 instead of 27 ms a step). So libtorch runs single-threaded until the scope is disposed.
+/// libtorch's thread count is process-wide: libtorch work on another thread during a step runs single-threaded too.
 /// </summary>
 internal sealed class SingleRowThreads : IDisposable
 {

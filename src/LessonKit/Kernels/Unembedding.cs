@@ -9,8 +9,8 @@ namespace LessonKit.Kernels;
 /// unembedding to the token embedding, so the matrix is <c>wte</c> itself; it is a third of all the weights.
 /// </summary>
 /// <remarks>
-/// Same numbers, three ways to compute them quickly, chosen by shape only (never by hooks, so a cached or hooked run
-/// gives exactly the logits of a plain one):
+/// Three ways to compute them quickly, chosen by shape only (never by hooks, so a cached or hooked run gives exactly
+/// the logits of a plain one; between the ways, values differ in the last bits only):
 /// <list type="bullet">
 /// <item>one row (a generation step): <see cref="SingleRowProducts.MatrixTimesRow"/>, bound by reading <c>wte</c>;</item>
 /// <item>up to <see cref="MaxRowsForBlocks"/> rows: <c>wte · xᵀ</c> a block of tokens at a time, each block's
