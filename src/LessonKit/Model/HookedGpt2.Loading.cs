@@ -105,7 +105,12 @@ public sealed partial class HookedGpt2
             else if (name.EndsWith(".bias", StringComparison.Ordinal))
                 parameter.zero_();
             else
-                parameter.normal_(0, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projectionStd : std, generator);
+            {
+                // Drawn in [in, out] order even where the memory is laid out [out, in] (Conv1D), so a seed's weights do not depend on the layout.
+                using var values = torch.empty(parameter.shape, device: parameter.device);
+                values.normal_(0, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projectionStd : std, generator);
+                parameter.copy_(values);
+            }
         }
     }
 }

@@ -150,7 +150,7 @@ public sealed class SafetensorsFile : IDisposable
             if (resultType == storedType)
                 TensorBytes.ReadInto(_file, fileOffset, result, chunkBytes, endOfFile);
             else
-                TensorBytes.ReadConverting(_file, fileOffset, storedType, layout.DType.Bits / 8, result, chunkBytes, endOfFile);
+                TensorBytes.ReadStaged(_file, fileOffset, storedType, layout.DType.Bits / 8, result, chunkBytes, endOfFile);
 
             if (storedType == ScalarType.Bool)
                 CheckBooleans(result, name);
@@ -168,9 +168,11 @@ public sealed class SafetensorsFile : IDisposable
     }
 
     /// <summary>
-    /// Reads floating-point tensor <paramref name="name"/> straight into <paramref name="destination"/> (a contiguous CPU
-    /// tensor of the same shape and a floating-point type), converting F16/BF16 on the way: the model's parameters are
-    /// filled with no temporary copy of the whole tensor. Other destinations go through <see cref="Load(string, ScalarType?, Device?)"/>.
+    /// Reads floating-point tensor <paramref name="name"/> straight into <paramref name="destination"/> (a CPU tensor of
+    /// the same shape and a floating-point type), converting F16/BF16 on the way: the model's parameters are filled
+    /// with no temporary copy of the whole tensor. A contiguous destination of the stored type gets the bytes
+    /// directly; any other (another type, or a strided view such as a Conv1D weight) through a small staging tensor.
+    /// Other destinations go through <see cref="Load(string, ScalarType?, Device?)"/>.
     /// </summary>
     internal void LoadInto(string name, Tensor destination)
     {
@@ -180,7 +182,7 @@ public sealed class SafetensorsFile : IDisposable
         if (!layout.Shape.SequenceEqual(destination.shape))
             throw new ArgumentException($"'{Path}': tensor '{name}' has shape [{string.Join(", ", layout.Shape)}], the destination [{string.Join(", ", destination.shape)}].");
         bool direct = layout.DType.IsFloatingPoint && layout.DType.TorchType is ScalarType && destination.device_type == DeviceType.CPU
-            && destination.is_contiguous() && torch.is_floating_point(destination.dtype);
+            && torch.is_floating_point(destination.dtype);
         if (!direct)
         {
             using var loaded = Load(name, destination.dtype, destination.device);
@@ -191,11 +193,17 @@ public sealed class SafetensorsFile : IDisposable
         long fileOffset = _dataStart + layout.Begin;
         Func<long, Exception> endOfFile = offset => SafetensorsFormat.Invalid(Path,
             $"the file ended at byte {offset} while reading tensor '{name}' (file bytes [{fileOffset}, {_dataStart + layout.End})); it has changed since it was opened");
-        if (destination.dtype == storedType)
+        if (destination.dtype == storedType && destination.is_contiguous())
             TensorBytes.ReadInto(_file, fileOffset, destination, TensorBytes.DefaultChunkBytes, endOfFile);
         else
-            TensorBytes.ReadConverting(_file, fileOffset, storedType, layout.DType.Bits / 8, destination, TensorBytes.DefaultChunkBytes, endOfFile);
+            TensorBytes.ReadStaged(_file, fileOffset, storedType, layout.DType.Bits / 8, destination, StagingChunkBytes, endOfFile);
     }
+
+    /// <summary>
+    /// Staging slice for <see cref="LoadInto"/>: small enough to stay in cache while it is copied into a strided
+    /// destination, large enough that system calls cost nothing.
+    /// </summary>
+    private const long StagingChunkBytes = 1L << 20;
 
     /// <summary>Closes the file. Tensors already loaded stay valid.</summary>
     public void Dispose() => _file.Dispose();

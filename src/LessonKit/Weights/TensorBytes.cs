@@ -39,26 +39,37 @@ internal static class TensorBytes
 
     /// <summary>
     /// Reads the elements of <paramref name="file"/> at <paramref name="fileOffset"/>, stored as
-    /// <paramref name="storedType"/> (<paramref name="storedSize"/> bytes each), into <paramref name="tensor"/> of
-    /// another type, converting slice by slice through one staging tensor of at most <paramref name="chunkBytes"/>.
-    /// If the file ends early, throws what <paramref name="endOfFile"/> makes of the offset where it ended.
+    /// <paramref name="storedType"/> (<paramref name="storedSize"/> bytes each) in row-major order, into the CPU
+    /// <paramref name="tensor"/> through one staging tensor of about <paramref name="chunkBytes"/>: each slice is read
+    /// into the staging tensor, then copied into its place, converted to the tensor's type. The tensor need not be
+    /// contiguous (a Conv1D weight is an [in, out] view of [out, in] memory): it is then filled a block of whole
+    /// rows of its first dimension at a time. If the file ends early, throws what <paramref name="endOfFile"/> makes of
+    /// the offset where it ended.
     /// </summary>
-    public static void ReadConverting(SafeFileHandle file, long fileOffset, ScalarType storedType, int storedSize, Tensor tensor,
-                                      long chunkBytes, Func<long, Exception> endOfFile)
+    public static void ReadStaged(SafeFileHandle file, long fileOffset, ScalarType storedType, int storedSize, Tensor tensor,
+                                  long chunkBytes, Func<long, Exception> endOfFile)
     {
         long count = tensor.numel();
         if (count == 0)
             return;
-        using var flat = tensor.view(count);                                 // [count], shares the tensor's memory
+        if (tensor.device_type != DeviceType.CPU)
+            throw new ArgumentException("Only a CPU tensor can be read into directly.", nameof(tensor));
         long sliceElements = SliceElements(storedSize, chunkBytes);
-        using var staging = torch.empty(Math.Min(sliceElements, count), storedType);   // [≤ sliceElements]
-        for (long start = 0; start < count; start += sliceElements)
+        // A contiguous tensor is one flat row cut anywhere; any other is cut between rows of its first dimension.
+        bool contiguous = tensor.is_contiguous();
+        using var target = contiguous ? tensor.view(count) : tensor.alias();          // [count] or the tensor's own shape
+        long[] sliceShape = contiguous ? [count] : tensor.shape;
+        long rowElements = contiguous ? 1 : count / sliceShape[0];                     // elements per index of dim 0
+        long rowsPerSlice = Math.Clamp(sliceElements / rowElements, 1, sliceShape[0]);
+        sliceShape[0] = rowsPerSlice;
+        using var staging = torch.empty(sliceShape, storedType);                      // [rows per slice, ...]
+        for (long row = 0; row < target.shape[0]; row += rowsPerSlice)
         {
-            long length = Math.Min(sliceElements, count - start);
-            using var stored = staging.narrow(0, 0, length);
-            ReadExactly(file, stored.bytes, fileOffset + start * storedSize, endOfFile);
-            using var target = flat.narrow(0, start, length);
-            target.copy_(stored);                                            // converts storedType → tensor's type
+            long rows = Math.Min(rowsPerSlice, target.shape[0] - row);
+            using var stored = staging.narrow(0, 0, rows);
+            ReadExactly(file, stored.bytes, fileOffset + row * rowElements * storedSize, endOfFile);
+            using var place = target.narrow(0, row, rows);
+            place.copy_(stored);                                                       // converts storedType → tensor's type
         }
     }
 

@@ -117,6 +117,25 @@ public class SafetensorsLoadTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    public void LoadIntoFillsATransposedViewRowByRow(ScalarType stored)
+    {
+        // [600, 700] float32 is 1.7 MB, more than one 1 MB staging slice; 600 is not a multiple of the rows per slice.
+        using var source = torch.randn(new long[] { 600, 700 }, generator: new torch.Generator(9)).to(stored);
+        using var file = SafetensorsFile.Open(SaveOne(source));
+        using var memory = torch.full(700, 600, float.NaN);   // [out, in], as a Conv1D lays out its weight
+        using var view = memory.t();                          // [in, out], the shape the file holds
+        Assert.False(view.is_contiguous());
+
+        file.LoadInto("t", view);
+
+        using var expected = file.Load("t");
+        Assert.True(SameContents(view, expected), "the transposed view holds other values than a plain load");
+    }
+
     [Fact]
     public void LoadingReadsStraightIntoTensorMemory()
     {
