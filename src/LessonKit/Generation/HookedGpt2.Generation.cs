@@ -85,9 +85,10 @@ public sealed partial class HookedGpt2
         // With a cache, only the positions it has not seen yet go through the network (the whole prompt at first, then one token).
         int start = cache?.Length ?? 0;
         var input = torch.tensor(ids.Skip(start).Select(i => (long)i).ToArray(), [1, ids.Count - start], device: Device);
-        // One new position: the step's weights are streamed by the single-row kernels on every core, and choosing the
-        // token stays on this thread too, so libtorch's idle threads are not left spinning into the next step.
-        using var threads = ids.Count - start == 1 ? SingleRowThreads.Enter() : null;
+        // A few new positions (every step after the first, and a short prompt): the weights are streamed by the
+        // few-row kernels on every core, and choosing the token stays on this thread too, so libtorch's idle threads
+        // are not left spinning into the next step.
+        using var threads = KernelThreads.EnterFor(ids.Count - start);
         var logits = _network.Forward(input, hooks, cache, lastPositionOnly: true)[0, -1].cpu(); // [d_vocab]
         var (token, probability, top) = sampler.Choose(logits, topCandidates);
         return new GenerationStep(index, token, Tokenizer.TokenText(token), probability,

@@ -12,7 +12,8 @@ namespace LessonKit.Kernels;
 /// Three ways to compute them quickly, chosen by shape only (never by hooks, so a cached or hooked run gives exactly
 /// the logits of a plain one; between the ways, values differ in the last bits only):
 /// <list type="bullet">
-/// <item>one row (a generation step): <see cref="SingleRowProducts.MatrixTimesRow"/>, bound by reading <c>wte</c>;</item>
+/// <item>up to <see cref="FewRowProducts.MaxRows"/> rows (a generation step, a short prompt):
+/// <see cref="FewRowProducts.MatrixTimesRows"/>, which reads <c>wte</c> once;</item>
 /// <item>up to <see cref="MaxRowsForBlocks"/> rows: <c>wte · xᵀ</c> a block of tokens at a time, each block's
 /// [tokens, rows] result transposed into place while it is still in cache. BLAS runs this orientation (a tall matrix
 /// times a few columns) faster than <c>x · wteᵀ</c> with its 50257-wide output: 76 against 91 ms at 128 rows for
@@ -27,7 +28,7 @@ internal static class Unembedding
 
     public static Tensor Logits(Tensor x, Tensor tokenEmbedding)
     {
-        if (SingleRowProducts.Applies(x, tokenEmbedding)) return SingleRowProducts.MatrixTimesRow(tokenEmbedding, x);
+        if (FewRowProducts.Applies(x, tokenEmbedding)) return FewRowProducts.MatrixTimesRows(tokenEmbedding, x);
         long rows = x.NumberOfElements / x.shape[^1];
         if (rows > MaxRowsForBlocks || rows == 0) return nn.functional.linear(x, tokenEmbedding);
 

@@ -11,8 +11,8 @@ namespace LessonKit.Model;
 /// </summary>
 /// <remarks>
 /// The weight is an [in, out] view of memory laid out [out, in]: each output's weights lie side by side. A generation
-/// step multiplies one row by W, and this layout lets it stream each output's weights as one contiguous row (see
-/// <see cref="SingleRowProducts"/>); libtorch's matrix products read either layout at the same speed.
+/// step or a short prompt multiplies a few rows by W, and this layout lets them stream each output's weights as one
+/// contiguous row (see <see cref="FewRowProducts"/>); libtorch's matrix products read either layout at the same speed.
 /// </remarks>
 internal sealed class Conv1D : nn.Module
 {
@@ -36,8 +36,8 @@ internal sealed class Conv1D : nn.Module
     public Tensor Bias => bias;
 
     /// <summary>[batch, pos, in] → [batch, pos, out].</summary>
-    public Tensor Forward(Tensor x) => SingleRowProducts.Applies(x, _weightByOutput)
-        ? SingleRowProducts.MatrixTimesRow(_weightByOutput, x, bias) // a generation step: one row, bound by reading the weights
+    public Tensor Forward(Tensor x) => FewRowProducts.Applies(x, _weightByOutput)
+        ? FewRowProducts.MatrixTimesRows(_weightByOutput, x, bias) // a generation step or a short prompt: bound by reading the weights
         : torch.addmm(bias, x.flatten(0, -2), weight, 1, 1).unflatten(0, x.shape[..^1]);
 
     protected override void Dispose(bool disposing)

@@ -8,8 +8,9 @@ namespace LessonKit.Tests.Kernels;
 public class UnembeddingTests
 {
     [Theory]
-    [InlineData(1, 1)]   // a generation step: the single-row kernel
-    [InlineData(1, 2)]   // short prompts: vocabulary blocks
+    [InlineData(1, 1)]   // a generation step: the few-row kernels
+    [InlineData(2, 32)]  // a short prompt's 64 rows: the few-row kernels
+    [InlineData(1, 65)]  // longer prompts: vocabulary blocks
     [InlineData(1, 128)]
     [InlineData(2, 100)] // a batch: 200 rows
     [InlineData(1, 300)] // long prompts: libtorch's linear

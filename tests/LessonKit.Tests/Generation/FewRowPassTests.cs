@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 namespace LessonKit.Tests.Generation;
 
 /// <summary>
-/// A model wide enough that a one-position pass (a generation step) goes through the single-row kernels for every
-/// Conv1D and the unembedding, checked against libtorch's path for longer inputs.
+/// A model wide enough that a pass of a few positions (a generation step, a short prompt) goes through the few-row
+/// kernels for every Conv1D and the unembedding, checked against libtorch's path for longer inputs.
 /// </summary>
-public sealed class SingleRowPassTests : IDisposable
+public sealed class FewRowPassTests : IDisposable
 {
     private readonly HookedGpt2 _model = HookedGpt2.FromConfig(
-        new Gpt2Config { NLayers = 2, NHeads = 4, DModel = 256, NCtx = 64, DVocab = 3000 }, seed: 5);
+        new Gpt2Config { NLayers = 2, NHeads = 4, DModel = 256, NCtx = 128, DVocab = 3000 }, seed: 5);
 
     public void Dispose() => _model.Dispose();
 
@@ -42,6 +42,17 @@ public sealed class SingleRowPassTests : IDisposable
     }
 
     [Fact]
+    public void A_short_prompt_agrees_with_the_same_positions_of_a_long_one()
+    {
+        // 12 positions take the kernels, 80 take libtorch's GEMM; attention is causal, so the first 12 must agree.
+        long[] ids = Enumerable.Range(0, 80).Select(i => (long)(i * 37 % 3000)).ToArray();
+        using var noGrad = torch.no_grad();
+        using var shortPrompt = _model.Forward(torch.tensor(ids[..12], [1, 12]));
+        using var longPrompt = _model.Forward(torch.tensor(ids, [1, 80]));
+        TensorAssert.Close(shortPrompt, longPrompt.narrow(1, 0, 12), 1e-4, "logits of the first 12 positions");
+    }
+
+    [Fact]
     public void A_single_token_gives_the_same_logits_with_or_without_hooks_and_cache()
     {
         using var token = torch.tensor(new long[] { 1234 }, [1, 1]);
@@ -59,12 +70,12 @@ public sealed class SingleRowPassTests : IDisposable
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LibTorchThreadCount
 {
-    /// <summary>Tests that read libtorch's process-wide thread count run alone: a one-row pass elsewhere changes it for a moment.</summary>
+    /// <summary>Tests that read libtorch's process-wide thread count run alone: a few-row pass elsewhere changes it for a moment.</summary>
     public const string Name = "libtorch thread count";
 }
 
 [Collection(LibTorchThreadCount.Name)]
-public sealed class SingleRowThreadsTests
+public sealed class KernelThreadsTests
 {
     [Fact]
     public void Libtorch_gets_its_threads_back_after_a_step_even_when_a_hook_throws()
@@ -80,5 +91,16 @@ public sealed class SingleRowThreadsTests
         Assert.Throws<HookException>(() => model.RunWithHooks(token,
             ("blocks.0.hook_resid_mid", (act, hook) => throw new InvalidOperationException("stop"))));
         Assert.Equal(threads, torch.get_num_threads());
+    }
+
+    [Fact]
+    public void A_long_prompt_keeps_every_libtorch_thread()
+    {
+        using var model = HookedGpt2.FromConfig(new Gpt2Config { NLayers = 1, NHeads = 4, DModel = 256, NCtx = 128, DVocab = 500 }, seed: 1);
+        int threads = torch.get_num_threads();
+        using var prompt = torch.zeros([1, 100], ScalarType.Int64);
+        int? threadsDuringPass = null;
+        using (model.RunWithHooks(prompt, ("blocks.0.hook_resid_mid", (act, hook) => { threadsDuringPass = torch.get_num_threads(); return null; }))) { }
+        Assert.Equal(threads, threadsDuringPass);
     }
 }
