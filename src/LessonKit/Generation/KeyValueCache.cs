@@ -52,9 +52,23 @@ internal sealed class LayerKeyValueCache : IDisposable
     {
         _keys = torch.empty(batch, heads, capacity, dHead, device: device).DetachFromDisposeScope();
         _values = torch.empty(batch, heads, capacity, dHead, device: device).DetachFromDisposeScope();
+        Capacity = capacity;
+        DHead = dHead;
     }
 
     public int Length { get; private set; }
+
+    /// <summary>How many positions fit.</summary>
+    public int Capacity { get; }
+
+    /// <summary>The length of each cached key and value.</summary>
+    public int DHead { get; }
+
+    /// <summary>The whole key buffer [batch, head, capacity, d_head], for kernels that write and read it in place.</summary>
+    public Tensor KeyBuffer => _keys;
+
+    /// <summary>The whole value buffer [batch, head, capacity, d_head].</summary>
+    public Tensor ValueBuffer => _values;
 
     /// <summary>
     /// Writes the new positions' keys and values [batch, head, new, d_head] after the cached ones and returns views of
@@ -63,12 +77,24 @@ internal sealed class LayerKeyValueCache : IDisposable
     public (Tensor Keys, Tensor Values) Append(Tensor keys, Tensor values)
     {
         int added = (int)keys.shape[2];
-        if (Length + added > _keys.shape[2])
-            throw new InvalidOperationException($"The KV cache holds {_keys.shape[2]} positions; {Length} are used and {added} more do not fit.");
+        EnsureRoom(added);
         _keys.narrow(2, Length, added).copy_(keys);
         _values.narrow(2, Length, added).copy_(values);
         Length += added;
         return (_keys.narrow(2, 0, Length), _values.narrow(2, 0, Length));
+    }
+
+    /// <summary>Counts one more position and returns its index; the caller writes its keys and values into the buffers.</summary>
+    public int AddPosition()
+    {
+        EnsureRoom(1);
+        return Length++;
+    }
+
+    private void EnsureRoom(int added)
+    {
+        if (Length + added > Capacity)
+            throw new InvalidOperationException($"The KV cache holds {Capacity} positions; {Length} are used and {added} more do not fit.");
     }
 
     /// <summary>Forgets positions from <paramref name="length"/> on (used to undo a failed step).</summary>

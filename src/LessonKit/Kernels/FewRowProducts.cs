@@ -19,16 +19,16 @@ namespace LessonKit.Kernels;
 /// it streams one long stretch of memory, and reads every weight once, however many rows there are.
 /// </para>
 /// <para>
-/// The inner loop takes two weight rows and four activation rows at a time: eight running sums, fed by two weight
-/// vectors read from memory and four activation vectors from the first-level cache. Fewer than four rows are padded
-/// by repeating the last one (its sums are computed twice and written once), so one loop serves every size. Measured
-/// on a 2-core VM against libtorch for GPT-2 small's shapes: 1 row at 45 to 60 GB/s (gemv: 20); 16 rows at 75 to 90
-/// GFLOP/s (GEMM: 60 to 67); 64 rows 1.0 to 1.35 times GEMM's speed. Beyond <see cref="MaxRows"/> libtorch wins.
+/// One row (a generation step): one output at a time, a dot product with four running sums, so each core reads one
+/// stream of weights. Two rows or more: four outputs by two rows at a time, eight running sums fed by four weight
+/// vectors and two activation vectors per step, so each weight loaded from memory is used twice; an odd last row
+/// takes the four outputs alone. Measured on a 2-core VM for GPT-2 small's shapes, against libtorch: one row streams
+/// 45 to 55 GB/s (gemv: 20); 16 rows reach 80 to 100 GFLOP/s (GEMM: 59 to 64); 64 rows, 1.07 to 1.5 times GEMM's
+/// speed. Beyond <see cref="MaxRows"/>, libtorch's GEMM catches up.
 /// </para>
 /// <para>
-/// Every output is summed in one order, whatever the thread count or the number of rows, so results are the same
-/// from run to run and a row gives the same numbers alone or in a batch; they differ from libtorch's in the last bits
-/// only, as any two summation orders do.
+/// Every output is summed in one order whatever the thread count, so results are the same from run to run; they
+/// differ from libtorch's in the last bits only, as any two summation orders do.
 /// </para>
 /// </remarks>
 internal static unsafe class FewRowProducts
@@ -70,13 +70,21 @@ internal static unsafe class FewRowProducts
         KernelWorkers.Run(Parts, threads ?? KernelThreads.Count, part =>
         {
             int first = Math.Min(outputs, part * partOutputs), end = Math.Min(outputs, first + partOutputs);
-            for (int o = first; o < end; o += 4)
+            if (count == 1)
             {
-                // Outputs o .. o + 3; past the part's end, the last output is repeated (computed again, written again).
-                var group = new OutputGroup(w, ys, inputs, o, end);
-                int r = 0;
-                for (; r + 2 <= count; r += 2) FourByTwo(group, xs + (long)r * inputs, r, outputs);
-                if (r < count) FourByOne(group, xs + (long)r * inputs, r, outputs);
+                // One row (a generation step): one output at a time, so each core reads a single stream of weights.
+                for (int o = first; o < end; o++) ys[o] = Dot(w + (long)o * inputs, xs, inputs);
+            }
+            else
+            {
+                for (int o = first; o < end; o += 4)
+                {
+                    // Outputs o .. o + 3; past the part's end, the last output is repeated (computed again, written again).
+                    var group = new OutputGroup(w, ys, inputs, o, end);
+                    int r = 0;
+                    for (; r + 2 <= count; r += 2) FourByTwo(group, xs + (long)r * inputs, r, outputs);
+                    if (r < count) FourByOne(group, xs + (long)r * inputs, r, outputs);
+                }
             }
             if (bs is not null)
                 for (int r = 0; r < count; r++)
@@ -167,6 +175,25 @@ internal static unsafe class FewRowProducts
         }
         long row = (long)r * outputs;
         g.Y0[row] = s0; g.Y1[row] = s1; g.Y2[row] = s2; g.Y3[row] = s3;
+    }
+
+    /// <summary>Σ a[i] · b[i], with four running sums so the multiply-adds do not wait on each other.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Dot(float* a, float* b, int length)
+    {
+        int i = 0, width = Vector<float>.Count;
+        Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; i + 4 * width <= length; i += 4 * width)
+        {
+            s0 = Vector.MultiplyAddEstimate(Vector.Load(a + i), Vector.Load(b + i), s0);
+            s1 = Vector.MultiplyAddEstimate(Vector.Load(a + i + width), Vector.Load(b + i + width), s1);
+            s2 = Vector.MultiplyAddEstimate(Vector.Load(a + i + 2 * width), Vector.Load(b + i + 2 * width), s2);
+            s3 = Vector.MultiplyAddEstimate(Vector.Load(a + i + 3 * width), Vector.Load(b + i + 3 * width), s3);
+        }
+        for (; i + width <= length; i += width) s0 = Vector.MultiplyAddEstimate(Vector.Load(a + i), Vector.Load(b + i), s0);
+        float sum = Vector.Sum(s0 + s1 + (s2 + s3));
+        for (; i < length; i++) sum += a[i] * b[i];
+        return sum;
     }
 
     /// <summary>The tensor itself when it is contiguous (a new handle to it, the caller disposes it), else a contiguous copy.</summary>

@@ -1,3 +1,4 @@
+using LessonKit.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,6 +41,15 @@ internal sealed class Gpt2Attention : nn.Module
 
         // One matmul makes every head's query, key and value: [batch, pos, 3, head, d_head].
         var qkv = c_attn.Forward(x).view(batch, positions, 3, _nHeads, _dHead);
+        var z = pastKeysValues is not null && OneQueryAttention.Applies(qkv)
+            ? OneNewPosition(qkv, hooks, pastKeysValues)
+            : EveryPosition(qkv, hooks, causalMask, pastKeysValues); // [batch, pos, head, d_head]
+        return c_proj.Forward(z.reshape(batch, positions, _nHeads * _dHead));
+    }
+
+    /// <summary>Attention for every position of <paramref name="qkv"/> [batch, pos, 3, head, d_head], in libtorch ops: z [batch, pos, head, d_head].</summary>
+    private Tensor EveryPosition(Tensor qkv, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
+    {
         var q = hooks.Run(_points.Q, qkv.select(2, 0)); // [batch, pos, head, d_head]
         var k = hooks.Run(_points.K, qkv.select(2, 1));
         var v = hooks.Run(_points.V, qkv.select(2, 2));
@@ -55,7 +65,28 @@ internal sealed class Gpt2Attention : nn.Module
         scores = hooks.Run(_points.AttnScores, scores);
         var pattern = hooks.Run(_points.Pattern, scores.softmax(-1)); // each row sums to 1 over the keys
 
-        var z = hooks.Run(_points.Z, torch.matmul(pattern, values).transpose(1, 2)); // [batch, pos, head, d_head]
-        return c_proj.Forward(z.reshape(batch, positions, _nHeads * _dHead));
+        return hooks.Run(_points.Z, torch.matmul(pattern, values).transpose(1, 2)); // [batch, pos, head, d_head]
     }
+
+    /// <summary>
+    /// A generation step: one new position against every cached key, in <see cref="OneQueryAttention"/>'s loops
+    /// instead of about 20 small libtorch ops. With no hook watching, one call does it all; otherwise the same loops
+    /// run a step at a time with a hook point after each, so watching never changes a number. Returns z [batch, 1, head, d_head].
+    /// </summary>
+    private Tensor OneNewPosition(Tensor qkv, HookRunner hooks, LayerKeyValueCache cache)
+    {
+        if (!WatchesAttention(hooks)) return OneQueryAttention.Fused(qkv, cache, _scale);
+
+        var q = hooks.Run(_points.Q, qkv.select(2, 0)); // [batch, 1, head, d_head]
+        var k = hooks.Run(_points.K, qkv.select(2, 1));
+        var v = hooks.Run(_points.V, qkv.select(2, 2));
+        OneQueryAttention.Append(cache, k, v);
+        var scores = hooks.Run(_points.AttnScores, OneQueryAttention.Scores(q, cache, _scale)); // [batch, head, 1, key]
+        var pattern = hooks.Run(_points.Pattern, OneQueryAttention.Softmax(scores));
+        return hooks.Run(_points.Z, OneQueryAttention.Mix(pattern, cache));
+    }
+
+    private bool WatchesAttention(HookRunner hooks) =>
+        hooks.Watches(_points.Q) || hooks.Watches(_points.K) || hooks.Watches(_points.V) ||
+        hooks.Watches(_points.AttnScores) || hooks.Watches(_points.Pattern) || hooks.Watches(_points.Z);
 }

@@ -52,6 +52,71 @@ public sealed class FewRowPassTests : IDisposable
         TensorAssert.Close(shortPrompt, longPrompt.narrow(1, 0, 12), 1e-4, "logits of the first 12 positions");
     }
 
+    private static readonly string[] AttentionPoints =
+        ["attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z"];
+
+    // A cache holding the first three tokens of a prompt, then the logits of one more token with the given hooks.
+    private (KeyValueCache Cache, Tensor Logits) StepAfterPrompt(params (string Name, HookFunction Hook)[] hooks)
+    {
+        var cache = _model.NewKeyValueCache();
+        using (var prompt = torch.tensor(new long[] { 7, 8, 9 }, [1, 3])) using (_model.ForwardWithCache(prompt, cache)) { }
+        using var token = torch.tensor(new long[] { 10 }, [1, 1]);
+        return (cache, _model.ForwardWithCache(token, cache, hooks));
+    }
+
+    [Fact]
+    public void Watching_the_attention_of_a_generation_step_changes_no_number()
+    {
+        var (plainCache, plain) = StepAfterPrompt();
+        var seen = new List<string>();
+        var hooks = AttentionPoints.SelectMany(point => Enumerable.Range(0, 2).Select(layer =>
+            ($"blocks.{layer}.{point}", (HookFunction)((act, hook) => { seen.Add(hook.Name); return null; })))).ToArray();
+        var (hookedCache, hooked) = StepAfterPrompt(hooks);
+        using (plainCache) using (hookedCache) using (plain) using (hooked)
+        {
+            Assert.Equal(12, seen.Count); // every attention point of both layers ran
+            Assert.True(TensorAssert.Identical(plain, hooked), "no-op hooks on the attention points changed the logits of a step");
+            Assert.True(TensorAssert.Identical(plainCache[1].KeyBuffer.narrow(2, 0, 4), hookedCache[1].KeyBuffer.narrow(2, 0, 4)));
+        }
+    }
+
+    [Fact]
+    public void Hooks_on_a_generation_step_see_the_usual_shapes_and_their_changes_count()
+    {
+        Tensor? z = null, scores = null;
+        var (cache, logits) = StepAfterPrompt(
+            ("blocks.0.attn.hook_k", (act, hook) => { Assert.Equal([1L, 1, 4, 64], act.shape); return torch.zeros_like(act); }),
+            ("blocks.0.attn.hook_attn_scores", (act, hook) => { scores = act.clone().DetachFromDisposeScope(); return null; }),
+            ("blocks.0.attn.hook_pattern", (act, hook) => { Assert.Equal([1L, 4, 1, 4], act.shape); var p = act.clone(); p[0, 0].zero_(); return p; }),
+            ("blocks.0.attn.hook_z", (act, hook) => { z = act.clone().DetachFromDisposeScope(); return null; }));
+        using (cache) using (logits)
+        {
+            Assert.Equal(0f, scores![0, .., 0, 3].abs().max().ToSingle()); // the zeroed key is what the step scored, and what the cache keeps
+            Assert.True(cache[0].KeyBuffer[0, .., 3].eq(0).all().ToBoolean());
+            Assert.Equal([1L, 1, 4, 64], z!.shape);
+            Assert.Equal(0f, z[0, 0, 0].abs().max().ToSingle());       // head 0 mixed nothing: its pattern was zeroed
+            Assert.True(z[0, 0, 1].abs().max().ToSingle() > 0);
+        }
+    }
+
+    [Fact]
+    public void A_generation_step_whose_attention_hook_throws_leaves_the_cache_as_it_was()
+    {
+        using var cache = _model.NewKeyValueCache();
+        using (var prompt = torch.tensor(new long[] { 7, 8, 9 }, [1, 3])) using (_model.ForwardWithCache(prompt, cache)) { }
+        using var token = torch.tensor(new long[] { 10 }, [1, 1]);
+        Assert.Throws<HookException>(() => _model.ForwardWithCache(token, cache,
+            ("blocks.1.attn.hook_pattern", (act, hook) => throw new InvalidOperationException("stop"))));
+        Assert.Equal(3, cache.Length);
+
+        var (freshCache, expected) = StepAfterPrompt();
+        using (freshCache) using (expected)
+        {
+            using var retried = _model.ForwardWithCache(token, cache);
+            Assert.True(TensorAssert.Identical(expected, retried), "the step after a failed one differs from a clean one");
+        }
+    }
+
     [Fact]
     public void A_single_token_gives_the_same_logits_with_or_without_hooks_and_cache()
     {
