@@ -38,6 +38,16 @@ internal sealed class Benchmarks(HookedGpt2 model, int runs)
         double achieved = ForwardFlops(128) / forward, peak = repeats * matmulFlops / matmuls;
         Report.Ratio("forward (batch 1, 128 tokens) FLOP/s over matmul FLOP/s", achieved / peak,
             $"{achieved / 1e9:0.0} vs {peak / 1e9:0.0} GFLOP/s, {forward * 1000:0} ms per forward", 0.75, higherIsBetter: true);
+
+        // A lesson's sentence: few enough rows for the few-row kernels, which stream the weights instead of a GEMM.
+        using var sentence = torch.randint(0, C.DVocab, [1, 12], dtype: ScalarType.Int64);
+        int sentenceRepeats = (int)Math.Ceiling(ForwardFlops(12) / matmulFlops);
+        var (_, shortForward, shortMatmuls) = Measure.MedianRatio(
+            () => { using var l = model.Forward(sentence); },
+            () => { for (int i = 0; i < sentenceRepeats; i++) { using var c = a.matmul(b); } }, runs);
+        double shortAchieved = ForwardFlops(12) / shortForward, shortPeak = sentenceRepeats * matmulFlops / shortMatmuls;
+        Report.Info("forward (batch 1, 12 tokens) FLOP/s over matmul FLOP/s", shortAchieved / shortPeak,
+            $"{shortAchieved / 1e9:0.0} vs {shortPeak / 1e9:0.0} GFLOP/s, {shortForward * 1000:0} ms per forward");
     }
 
     public void Hooks()

@@ -13,12 +13,19 @@ internal static class Report
         Console.WriteLine($"  {name}: {ratio:0.00} (target {targetText}) {(met ? "ok" : "MISSED")}   [{detail}]");
     }
 
+    /// <summary>A figure the issue sets no target for, printed for information.</summary>
+    public static void Info(string name, double ratio, string detail)
+    {
+        Rows.Add((name, ratio, "(none)", true));
+        Console.WriteLine($"  {name}: {ratio:0.00}   [{detail}]");
+    }
+
     public static void Table()
     {
         Console.WriteLine();
         Console.WriteLine("| measurement | ratio | target | |");
         Console.WriteLine("|---|---|---|---|");
         foreach (var (name, ratio, target, met) in Rows)
-            Console.WriteLine($"| {name} | {ratio:0.00} | {target} | {(met ? "met" : "missed")} |");
+            Console.WriteLine($"| {name} | {ratio:0.00} | {target} | {(target == "(none)" ? "" : met ? "met" : "missed")} |");
     }
 }
