@@ -54,6 +54,18 @@ internal sealed class LayerKeyValueCache : IDisposable
         _values = torch.empty(batch, heads, capacity, dHead, device: device).DetachFromDisposeScope();
         Capacity = capacity;
         DHead = dHead;
+        Batch = (int)batch;
+        Heads = heads;
+    }
+
+    private int Batch { get; }
+    private int Heads { get; }
+
+    /// <summary>Throws unless this cache holds <paramref name="batch"/> sequences of <paramref name="heads"/> heads of <paramref name="dHead"/> values: what kernels that index its buffers rely on.</summary>
+    public void CheckShape(int batch, int heads, int dHead)
+    {
+        if (batch != Batch || heads != Heads || dHead != DHead)
+            throw new ArgumentException($"A step of {batch} sequences × {heads} heads × d_head {dHead} does not fit this KV cache ({Batch} × {Heads} × {DHead}).");
     }
 
     public int Length { get; private set; }

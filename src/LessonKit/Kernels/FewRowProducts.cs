@@ -60,6 +60,8 @@ internal static unsafe class FewRowProducts
     public static Tensor MatrixTimesRows(Tensor matrix, Tensor rows, Tensor? bias = null, int? threads = null)
     {
         int outputs = (int)matrix.shape[0], inputs = (int)matrix.shape[1];
+        if (rows.shape[^1] != inputs || (bias is not null && bias.NumberOfElements != outputs))
+            throw new ArgumentException($"Rows of length {rows.shape[^1]} and a bias of {bias?.NumberOfElements} do not fit a [{outputs}, {inputs}] matrix.");
         using var x = Contiguous(rows);
         using var b = bias is null ? null : Contiguous(bias);
         int count = (int)(x.NumberOfElements / inputs);

@@ -36,6 +36,7 @@ internal static unsafe class OneQueryAttention
     public static Tensor Fused(Tensor qkv, LayerKeyValueCache cache, double scale)
     {
         int batch = (int)qkv.shape[0], heads = (int)qkv.shape[3], dHead = (int)qkv.shape[4];
+        cache.CheckShape(batch, heads, dHead);
         using var source = VectorMath.Contiguous(qkv);
         int position = cache.AddPosition(), keys = position + 1;
         var z = torch.empty(batch, 1, heads, dHead);
@@ -65,6 +66,7 @@ internal static unsafe class OneQueryAttention
     public static void Append(LayerKeyValueCache cache, Tensor k, Tensor v)
     {
         int heads = (int)k.shape[2];
+        cache.CheckShape((int)k.shape[0], heads, (int)k.shape[3]);
         using var keys = VectorMath.Contiguous(k);
         using var values = VectorMath.Contiguous(v);
         int position = cache.AddPosition(), dHead = (int)k.shape[3];
@@ -78,6 +80,7 @@ internal static unsafe class OneQueryAttention
     public static Tensor Scores(Tensor q, LayerKeyValueCache cache, double scale)
     {
         int batch = (int)q.shape[0], heads = (int)q.shape[2], dHead = (int)q.shape[3], keys = cache.Length;
+        cache.CheckShape(batch, heads, dHead);
         using var queries = VectorMath.Contiguous(q);
         var scores = torch.empty(batch, heads, 1, keys);
         float* qs = VectorMath.Start(queries), ss = VectorMath.Start(scores);
@@ -103,6 +106,8 @@ internal static unsafe class OneQueryAttention
     public static Tensor Mix(Tensor pattern, LayerKeyValueCache cache)
     {
         int batch = (int)pattern.shape[0], heads = (int)pattern.shape[1], keys = (int)pattern.shape[3], dHead = cache.DHead;
+        cache.CheckShape(batch, heads, dHead);
+        if (keys != cache.Length) throw new ArgumentException($"The pattern covers {keys} keys but the cache holds {cache.Length}.", nameof(pattern));
         using var weights = VectorMath.Contiguous(pattern);
         var z = torch.empty(batch, 1, heads, dHead);
         float* ps = VectorMath.Start(weights), zs = VectorMath.Start(z);

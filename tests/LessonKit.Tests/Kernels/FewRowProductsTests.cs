@@ -75,4 +75,13 @@ public class FewRowProductsTests
         Assert.False(FewRowProducts.Applies(torch.randn(1, 1, 768), big.t()));                            // a transposed view
         Assert.False(FewRowProducts.Applies(torch.randn(1, 1, 64), torch.randn(64, 64)));                // too small to split
     }
+
+    [Fact]
+    public void Rows_or_a_bias_that_do_not_fit_the_matrix_are_refused_before_any_memory_is_read()
+    {
+        using var scope = torch.NewDisposeScope();
+        var w = torch.randn(300, 400);
+        Assert.Throws<ArgumentException>(() => FewRowProducts.MatrixTimesRows(w, torch.randn(1, 2, 399)));
+        Assert.Throws<ArgumentException>(() => FewRowProducts.MatrixTimesRows(w, torch.randn(1, 2, 400), torch.randn(299)));
+    }
 }

@@ -89,4 +89,16 @@ public class OneQueryAttentionTests
         Assert.Contains("holds 2 positions", error.Message);
         Assert.Equal(2, cache.Length);
     }
+
+    [Fact]
+    public void A_step_that_does_not_fit_the_cache_is_refused_before_any_memory_is_touched()
+    {
+        using var scope = torch.NewDisposeScope();
+        var (cache, _, _, _) = Setup(seed: 4);
+        using var _ = cache;
+        Assert.Throws<ArgumentException>(() => OneQueryAttention.Fused(torch.randn([Batch, 1, 3, Heads + 1, DHead]), cache, 1));
+        Assert.Throws<ArgumentException>(() => OneQueryAttention.Fused(torch.randn([Batch + 1, 1, 3, Heads, DHead]), cache, 1));
+        Assert.Throws<ArgumentException>(() => OneQueryAttention.Mix(torch.rand([Batch, Heads, 1, Past + 3]), cache));
+        Assert.Equal(Past, cache.Length);
+    }
 }
