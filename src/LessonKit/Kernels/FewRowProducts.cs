@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -62,11 +61,11 @@ internal static unsafe class FewRowProducts
         int outputs = (int)matrix.shape[0], inputs = (int)matrix.shape[1];
         if (rows.shape[^1] != inputs || (bias is not null && bias.NumberOfElements != outputs))
             throw new ArgumentException($"Rows of length {rows.shape[^1]} and a bias of {bias?.NumberOfElements} do not fit a [{outputs}, {inputs}] matrix.");
-        using var x = Contiguous(rows);
-        using var b = bias is null ? null : Contiguous(bias);
+        using var x = VectorMath.Contiguous(rows);
+        using var b = bias is null ? null : VectorMath.Contiguous(bias);
         int count = (int)(x.NumberOfElements / inputs);
-        var y = torch.empty([.. rows.shape[..^1], outputs]);
-        float* xs = Start(x), w = Start(matrix), ys = Start(y), bs = b is null ? null : Start(b);
+        var y = torch.empty([.. rows.shape[..^1], outputs], ScalarType.Float32);
+        float* xs = VectorMath.Start(x), w = VectorMath.Start(matrix), ys = VectorMath.Start(y), bs = b is null ? null : VectorMath.Start(b);
         int partOutputs = ((outputs + Parts - 1) / Parts + 3) & ~3; // a multiple of 4, so a group of outputs never spans two parts
 
         KernelWorkers.Run(Parts, threads ?? KernelThreads.Count, part =>
@@ -75,7 +74,7 @@ internal static unsafe class FewRowProducts
             if (count == 1)
             {
                 // One row (a generation step): one output at a time, so each core reads a single stream of weights.
-                for (int o = first; o < end; o++) ys[o] = Dot(w + (long)o * inputs, xs, inputs);
+                for (int o = first; o < end; o++) ys[o] = VectorMath.Dot(w + (long)o * inputs, xs, inputs);
             }
             else
             {
@@ -178,29 +177,4 @@ internal static unsafe class FewRowProducts
         long row = (long)r * outputs;
         g.Y0[row] = s0; g.Y1[row] = s1; g.Y2[row] = s2; g.Y3[row] = s3;
     }
-
-    /// <summary>Σ a[i] · b[i], with four running sums so the multiply-adds do not wait on each other.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Dot(float* a, float* b, int length)
-    {
-        int i = 0, width = Vector<float>.Count;
-        Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (; i + 4 * width <= length; i += 4 * width)
-        {
-            s0 = Vector.MultiplyAddEstimate(Vector.Load(a + i), Vector.Load(b + i), s0);
-            s1 = Vector.MultiplyAddEstimate(Vector.Load(a + i + width), Vector.Load(b + i + width), s1);
-            s2 = Vector.MultiplyAddEstimate(Vector.Load(a + i + 2 * width), Vector.Load(b + i + 2 * width), s2);
-            s3 = Vector.MultiplyAddEstimate(Vector.Load(a + i + 3 * width), Vector.Load(b + i + 3 * width), s3);
-        }
-        for (; i + width <= length; i += width) s0 = Vector.MultiplyAddEstimate(Vector.Load(a + i), Vector.Load(b + i), s0);
-        float sum = Vector.Sum(s0 + s1 + (s2 + s3));
-        for (; i < length; i++) sum += a[i] * b[i];
-        return sum;
-    }
-
-    /// <summary>The tensor itself when it is contiguous (a new handle to it, the caller disposes it), else a contiguous copy.</summary>
-    private static Tensor Contiguous(Tensor tensor) => tensor.is_contiguous() ? tensor.alias() : tensor.contiguous();
-
-    /// <summary>The first element of a contiguous float32 CPU tensor (its memory stays where it is while the tensor lives).</summary>
-    private static float* Start(Tensor tensor) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 }

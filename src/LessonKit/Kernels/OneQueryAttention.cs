@@ -39,7 +39,7 @@ internal static unsafe class OneQueryAttention
         cache.CheckShape(batch, heads, dHead);
         using var source = VectorMath.Contiguous(qkv);
         int position = cache.AddPosition(), keys = position + 1;
-        var z = torch.empty(batch, 1, heads, dHead);
+        var z = torch.empty([batch, 1, heads, dHead], ScalarType.Float32);
         float* qkvs = VectorMath.Start(source), zs = VectorMath.Start(z);
         var rows = new CacheRows(cache);
         float factor = (float)scale;
@@ -82,7 +82,7 @@ internal static unsafe class OneQueryAttention
         int batch = (int)q.shape[0], heads = (int)q.shape[2], dHead = (int)q.shape[3], keys = cache.Length;
         cache.CheckShape(batch, heads, dHead);
         using var queries = VectorMath.Contiguous(q);
-        var scores = torch.empty(batch, heads, 1, keys);
+        var scores = torch.empty([batch, heads, 1, keys], ScalarType.Float32);
         float* qs = VectorMath.Start(queries), ss = VectorMath.Start(scores);
         var rows = new CacheRows(cache);
         float factor = (float)scale;
@@ -95,7 +95,7 @@ internal static unsafe class OneQueryAttention
     public static Tensor Softmax(Tensor scores)
     {
         int keys = (int)scores.shape[^1], rowCount = (int)(scores.NumberOfElements / keys);
-        var pattern = torch.empty(scores.shape); // [batch, head, 1, key]: memory of its own, so the scores a hook saw stay as they were
+        var pattern = torch.empty(scores.shape, ScalarType.Float32); // [batch, head, 1, key]: memory of its own, so the scores a hook saw stay as they were
         pattern.copy_(scores);
         float* ps = VectorMath.Start(pattern);
         KernelWorkers.Run(rowCount, KernelThreads.Count, row => SoftmaxRow(ps + (long)row * keys, keys));
@@ -109,7 +109,7 @@ internal static unsafe class OneQueryAttention
         cache.CheckShape(batch, heads, dHead);
         if (keys != cache.Length) throw new ArgumentException($"The pattern covers {keys} keys but the cache holds {cache.Length}.", nameof(pattern));
         using var weights = VectorMath.Contiguous(pattern);
-        var z = torch.empty(batch, 1, heads, dHead);
+        var z = torch.empty([batch, 1, heads, dHead], ScalarType.Float32);
         float* ps = VectorMath.Start(weights), zs = VectorMath.Start(z);
         var rows = new CacheRows(cache);
         KernelWorkers.Run(batch * heads, KernelThreads.Count,
