@@ -65,14 +65,14 @@ internal static unsafe class OneQueryAttention
     /// <summary>Appends the new position's keys and values <paramref name="k"/>, <paramref name="v"/> [batch, 1, head, d_head] to <paramref name="cache"/>.</summary>
     public static void Append(LayerKeyValueCache cache, Tensor k, Tensor v)
     {
-        int heads = (int)k.shape[2];
-        cache.CheckShape((int)k.shape[0], heads, (int)k.shape[3]);
+        int batch = (int)k.shape[0], heads = (int)k.shape[2], dHead = (int)k.shape[3];
+        cache.CheckShape(batch, heads, dHead);
         using var keys = VectorMath.Contiguous(k);
         using var values = VectorMath.Contiguous(v);
-        int position = cache.AddPosition(), dHead = (int)k.shape[3];
+        int position = cache.AddPosition();
         float* ks = VectorMath.Start(keys), vs = VectorMath.Start(values);
         var rows = new CacheRows(cache);
-        for (int row = 0; row < k.shape[0] * heads; row++)
+        for (int row = 0; row < batch * heads; row++)
             AppendRow(rows, row, position, ks + (long)row * dHead, vs + (long)row * dHead);
     }
 

@@ -106,9 +106,16 @@ public sealed partial class HookedGpt2
                 parameter.zero_();
             else
             {
-                // Drawn in [in, out] order even where the memory is laid out [out, in] (Conv1D), so a seed's weights do not depend on the layout.
+                double deviation = name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projectionStd : std;
+                if (parameter.is_contiguous())
+                {
+                    parameter.normal_(0, deviation, generator);
+                    continue;
+                }
+                // normal_ fills memory in order. A Conv1D weight is laid out [out, in], so draw its values in [in, out]
+                // order first: a seed then gives the same weights whatever the layout.
                 using var values = torch.empty(parameter.shape, device: parameter.device);
-                values.normal_(0, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projectionStd : std, generator);
+                values.normal_(0, deviation, generator);
                 parameter.copy_(values);
             }
         }

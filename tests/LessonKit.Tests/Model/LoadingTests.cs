@@ -121,6 +121,24 @@ public sealed class LoadingTests : IDisposable
     }
 
     [Fact]
+    public void ASeedDrawsEachWeightInItsCheckpointOrderWhateverItsMemoryLayout()
+    {
+        // Conv1D weights are [in, out] views of [out, in] memory; their values must still be the seed's draws in [in, out]
+        // order, parameter after parameter, as a plain normal_ on an [in, out] tensor gives them.
+        var config = new Gpt2Config { NLayers = 1, NHeads = 2, DModel = 8, NCtx = 16, DVocab = 50 };
+        using var model = HookedGpt2.FromConfig(config, seed: 3);
+        Assert.False(model.Weights["h.0.attn.c_attn.weight"].is_contiguous());
+        using var generator = new torch.Generator(3);
+        foreach (var (name, weight) in model.Weights)
+        {
+            if (name.Contains("ln_") || name.EndsWith(".bias")) continue;
+            double std = name.EndsWith("c_proj.weight") ? 0.02 / Math.Sqrt(2.0) : 0.02;
+            using var expected = torch.empty(weight.shape).normal_(0, std, generator);
+            Assert.True(TensorAssert.Identical(weight, expected), $"{name} is not the seed's draws in [in, out] order");
+        }
+    }
+
+    [Fact]
     public void FromConfigIsDeterministicAndSavesAsACheckpoint()
     {
         var config = new Gpt2Config { NLayers = 2, NHeads = 4, DModel = 64, NCtx = 32 };
