@@ -42,6 +42,23 @@ public sealed class FewRowPassTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_of_two_steps_through_the_cache_as_each_sequence_would_alone()
+    {
+        long[,] ids = { { 7, 8, 9, 10, 300, 2999 }, { 42, 0, 1234, 5, 6, 77 } };
+        using var cache = _model.NewKeyValueCache(batch: 2);
+        using var noGrad = torch.no_grad();
+        using var all = torch.tensor(ids);
+        using (var prompt = all.narrow(1, 0, 3)) using (_model.ForwardWithCache(prompt, cache)) { }
+        for (int end = 4; end <= 6; end++)
+        {
+            using var step = all.narrow(1, end - 1, 1);                // [2, 1]: one new token per sequence
+            using var incremental = _model.ForwardWithCache(step, cache);
+            using var full = _model.Forward(all.narrow(1, 0, end));
+            TensorAssert.Close(incremental.select(1, 0), full.select(1, end - 1), 1e-4, $"both sequences' logits after {end} tokens");
+        }
+    }
+
+    [Fact]
     public void A_short_prompt_agrees_with_the_same_positions_of_a_long_one()
     {
         // 12 positions take the kernels, 80 take libtorch's GEMM; attention is causal, so the first 12 must agree.
