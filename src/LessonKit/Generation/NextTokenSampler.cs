@@ -36,7 +36,7 @@ internal sealed class NextTokenSampler : IDisposable
     public (int Token, float Probability, (int Id, float Probability)[] Top) Choose(Tensor logits, int candidates)
     {
         var probabilities = (_temperature > 0 ? logits / _temperature : logits).softmax(-1); // [d_vocab]
-        var (topValues, topIds) = probabilities.topk(Math.Min(candidates, (int)probabilities.shape[0]));
+        var (topValues, topIds) = probabilities.topk(Math.Min(candidates, (int)probabilities.size(0)));
         var top = topIds.data<long>().Zip(topValues.data<float>(), (id, p) => ((int)id, p)).ToArray();
 
         int token = _temperature == 0 ? (int)logits.argmax().ToInt64() : Sample(probabilities);
@@ -46,7 +46,7 @@ internal sealed class NextTokenSampler : IDisposable
     private int Sample(Tensor probabilities)
     {
         var kept = probabilities;
-        if (_topK is int k && k < kept.shape[0])
+        if (_topK is int k && k < kept.size(0))
         {
             var threshold = kept.topk(k).values[-1];
             kept = kept.where(kept >= threshold, 0f);

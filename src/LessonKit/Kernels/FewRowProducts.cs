@@ -47,7 +47,7 @@ internal static unsafe class FewRowProducts
     /// (long prompts, other dtypes, devices or layouts) goes to libtorch.
     /// </summary>
     public static bool Applies(Tensor x, Tensor matrix) =>
-        x.NumberOfElements <= MaxRows * x.shape[^1] && x.NumberOfElements > 0 && x.dtype == ScalarType.Float32 &&
+        x.NumberOfElements <= MaxRows * x.size(-1) && x.NumberOfElements > 0 && x.dtype == ScalarType.Float32 &&
         matrix.dtype == ScalarType.Float32 && x.device_type == DeviceType.CPU && matrix.device_type == DeviceType.CPU &&
         matrix.NumberOfElements >= MinimumWeights && matrix.is_contiguous();
 
@@ -58,13 +58,13 @@ internal static unsafe class FewRowProducts
     /// </summary>
     public static Tensor MatrixTimesRows(Tensor matrix, Tensor rows, Tensor? bias = null, int? threads = null)
     {
-        int outputs = (int)matrix.shape[0], inputs = (int)matrix.shape[1];
-        if (rows.shape[^1] != inputs || (bias is not null && bias.NumberOfElements != outputs))
+        int outputs = (int)matrix.size(0), inputs = (int)matrix.size(1);
+        if (rows.size(-1) != inputs || (bias is not null && bias.NumberOfElements != outputs))
             throw new ArgumentException($"Rows of length {rows.shape[^1]} and a bias of {bias?.NumberOfElements} do not fit a [{outputs}, {inputs}] matrix.");
         using var x = VectorMath.Contiguous(rows);
         using var b = bias is null ? null : VectorMath.Contiguous(bias);
         int count = (int)(x.NumberOfElements / inputs);
-        var y = torch.empty([.. rows.shape[..^1], outputs], ScalarType.Float32);
+        var y = torch.empty(VectorMath.ShapeWithLast(rows, outputs), ScalarType.Float32);
         float* xs = VectorMath.Start(x), w = VectorMath.Start(matrix), ys = VectorMath.Start(y), bs = b is null ? null : VectorMath.Start(b);
         int partOutputs = ((outputs + Parts - 1) / Parts + 3) & ~3; // a multiple of 4, so a group of outputs never spans two parts
 

@@ -27,7 +27,7 @@ internal static unsafe class OneQueryAttention
 
     /// <summary>Whether <paramref name="qkv"/> [batch, 1, 3, head, d_head] is one float32 CPU position these loops can take.</summary>
     public static bool Applies(Tensor qkv) =>
-        qkv.shape[1] == 1 && qkv.dtype == ScalarType.Float32 && qkv.device_type == DeviceType.CPU;
+        qkv.size(1) == 1 && qkv.dtype == ScalarType.Float32 && qkv.device_type == DeviceType.CPU;
 
     /// <summary>
     /// The whole step: appends the new key and value from <paramref name="qkv"/> [batch, 1, 3, head, d_head] to
@@ -35,7 +35,7 @@ internal static unsafe class OneQueryAttention
     /// </summary>
     public static Tensor Fused(Tensor qkv, LayerKeyValueCache cache, double scale)
     {
-        int batch = (int)qkv.shape[0], heads = (int)qkv.shape[3], dHead = (int)qkv.shape[4];
+        int batch = (int)qkv.size(0), heads = (int)qkv.size(3), dHead = (int)qkv.size(4);
         cache.CheckShape(batch, heads, dHead);
         using var source = VectorMath.Contiguous(qkv);
         int position = cache.AddPosition(), keys = position + 1;
@@ -65,7 +65,7 @@ internal static unsafe class OneQueryAttention
     /// <summary>Appends the new position's keys and values <paramref name="k"/>, <paramref name="v"/> [batch, 1, head, d_head] to <paramref name="cache"/>.</summary>
     public static void Append(LayerKeyValueCache cache, Tensor k, Tensor v)
     {
-        int batch = (int)k.shape[0], heads = (int)k.shape[2], dHead = (int)k.shape[3];
+        int batch = (int)k.size(0), heads = (int)k.size(2), dHead = (int)k.size(3);
         cache.CheckShape(batch, heads, dHead);
         using var keys = VectorMath.Contiguous(k);
         using var values = VectorMath.Contiguous(v);
@@ -79,7 +79,7 @@ internal static unsafe class OneQueryAttention
     /// <summary>Scores of the queries <paramref name="q"/> [batch, 1, head, d_head] against every cached key: [batch, head, 1, key].</summary>
     public static Tensor Scores(Tensor q, LayerKeyValueCache cache, double scale)
     {
-        int batch = (int)q.shape[0], heads = (int)q.shape[2], dHead = (int)q.shape[3], keys = cache.Length;
+        int batch = (int)q.size(0), heads = (int)q.size(2), dHead = (int)q.size(3), keys = cache.Length;
         cache.CheckShape(batch, heads, dHead);
         using var queries = VectorMath.Contiguous(q);
         var scores = torch.empty([batch, heads, 1, keys], ScalarType.Float32);
@@ -94,7 +94,7 @@ internal static unsafe class OneQueryAttention
     /// <summary>softmax over the keys of <paramref name="scores"/> [batch, head, 1, key], as a new tensor.</summary>
     public static Tensor Softmax(Tensor scores)
     {
-        int keys = (int)scores.shape[^1], rowCount = (int)(scores.NumberOfElements / keys);
+        int keys = (int)scores.size(-1), rowCount = (int)(scores.NumberOfElements / keys);
         var pattern = torch.empty(scores.shape, ScalarType.Float32); // [batch, head, 1, key]: memory of its own, so the scores a hook saw stay as they were
         pattern.copy_(scores);
         float* ps = VectorMath.Start(pattern);
@@ -105,7 +105,7 @@ internal static unsafe class OneQueryAttention
     /// <summary>z = pattern · V for <paramref name="pattern"/> [batch, head, 1, key] against the cached values: [batch, 1, head, d_head].</summary>
     public static Tensor Mix(Tensor pattern, LayerKeyValueCache cache)
     {
-        int batch = (int)pattern.shape[0], heads = (int)pattern.shape[1], keys = (int)pattern.shape[3], dHead = cache.DHead;
+        int batch = (int)pattern.size(0), heads = (int)pattern.size(1), keys = (int)pattern.size(3), dHead = cache.DHead;
         cache.CheckShape(batch, heads, dHead);
         if (keys != cache.Length) throw new ArgumentException($"The pattern covers {keys} keys but the cache holds {cache.Length}.", nameof(pattern));
         using var weights = VectorMath.Contiguous(pattern);

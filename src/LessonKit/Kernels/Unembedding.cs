@@ -29,7 +29,7 @@ internal static class Unembedding
     public static Tensor Logits(Tensor x, Tensor tokenEmbedding)
     {
         if (FewRowProducts.Applies(x, tokenEmbedding)) return FewRowProducts.MatrixTimesRows(tokenEmbedding, x);
-        long rows = x.NumberOfElements / x.shape[^1];
+        long rows = x.NumberOfElements / x.size(-1);
         if (rows > MaxRowsForBlocks || rows == 0) return nn.functional.linear(x, tokenEmbedding);
 
         long vocabulary = tokenEmbedding.shape[0];

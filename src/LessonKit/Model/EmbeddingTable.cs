@@ -21,5 +21,5 @@ internal sealed class EmbeddingTable : nn.Module
     public Tensor Weight => weight;
 
     /// <summary>The rows for ids [batch, pos] → [batch, pos, d_model].</summary>
-    public Tensor Lookup(Tensor ids) => weight.index_select(0, ids.flatten()).view(ids.shape[0], ids.shape[1], -1);
+    public Tensor Lookup(Tensor ids) => weight.index_select(0, ids.flatten()).view(ids.size(0), ids.size(1), -1);
 }

@@ -37,7 +37,7 @@ internal sealed class Gpt2Attention : nn.Module
     /// <returns>The attention output [batch, pos, d_model] (before it is added to the residual stream).</returns>
     public Tensor Forward(Tensor x, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
     {
-        long batch = x.shape[0], positions = x.shape[1];
+        long batch = x.size(0), positions = x.size(1); // size(d): the shape property is slow (see VectorMath.ShapeWithLast)
 
         // One matmul makes every head's query, key and value: [batch, pos, 3, head, d_head].
         var qkv = c_attn.Forward(x).view(batch, positions, 3, _nHeads, _dHead);

@@ -50,7 +50,7 @@ internal sealed class Gpt2Transformer : nn.Module
     /// </summary>
     public Tensor Forward(Tensor tokens, HookRunner hooks, KeyValueCache? cache = null, bool lastPositionOnly = false)
     {
-        long batch = tokens.shape[0], positions = tokens.shape[1];
+        long batch = tokens.size(0), positions = tokens.size(1);
         int past = cache?.Length ?? 0;
 
         var embed = hooks.Run(HookEmbed, wte.Lookup(tokens)); // [batch, pos, d_model]

@@ -63,8 +63,8 @@ public sealed partial class HookedGpt2
         if (tokens.Dimensions is not (1 or 2))
             throw new ArgumentException($"Tokens must be [pos] or [batch, pos], but this tensor is [{string.Join(", ", tokens.shape)}].", nameof(tokens));
         var batched = tokens.Dimensions == 1 ? tokens.unsqueeze(0) : tokens;
-        long positions = batched.shape[1];
-        if (positions == 0 || batched.shape[0] == 0)
+        long positions = batched.size(1);
+        if (positions == 0 || batched.size(0) == 0)
             throw new ArgumentException("There are no tokens to run: the token tensor is empty.", nameof(tokens));
         if (pastLength + positions > Config.NCtx)
             throw new ArgumentException(
