@@ -50,23 +50,27 @@ public sealed partial class HookedGpt2
         ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
         ArgumentOutOfRangeException.ThrowIfLessThan(topCandidates, 1);
         if (promptIds.Count == 0) throw new ArgumentException("The prompt has no tokens; give at least one (ToTokens prepends <|endoftext|>).", nameof(promptIds));
-        if (promptIds.Count + maxNewTokens > Config.NCtx)
+        if ((long)promptIds.Count + maxNewTokens > Config.NCtx)
             throw new ArgumentException(
-                $"The prompt is {promptIds.Count} tokens and {maxNewTokens} new ones would make {promptIds.Count + maxNewTokens}, but " +
+                $"The prompt is {promptIds.Count} tokens and {maxNewTokens} new ones would make {(long)promptIds.Count + maxNewTokens}, but " +
                 $"{Config.ModelName} reads at most {Config.NCtx} (NCtx). Ask for at most {Math.Max(0, Config.NCtx - promptIds.Count)} new tokens, or shorten the prompt.",
                 nameof(maxNewTokens));
         foreach (int id in promptIds)
             if (id < 0 || id >= Config.DVocab)
                 throw new ArgumentException($"Token id {id} is outside the vocabulary: ids go from 0 to {Config.DVocab - 1}.", nameof(promptIds));
-        var sampler = new NextTokenSampler(temperature, topK, topP, seed); // validates before the first step runs
+        NextTokenSampler.Validate(temperature, topK, topP); // before the first step runs, not when enumeration starts
         var runner = hooks is null ? HookRunner.None : new HookRunner(GroupHooks([.. hooks]));
-        return Steps([.. promptIds], maxNewTokens, sampler, useKvCache, stopAtEndOfText, topCandidates, runner);
+        int[] prompt = [.. promptIds];
+        return Steps(prompt, maxNewTokens, () => new NextTokenSampler(temperature, topK, topP, seed), useKvCache, stopAtEndOfText, topCandidates, runner);
     }
 
-    private IEnumerable<GenerationStep> Steps(List<int> ids, int maxNewTokens, NextTokenSampler sampler, bool useKvCache,
+    // Each enumeration starts over from the prompt with a fresh sampler and KV cache, so enumerating twice with a
+    // seed gives the same steps twice.
+    private IEnumerable<GenerationStep> Steps(int[] prompt, int maxNewTokens, Func<NextTokenSampler> newSampler, bool useKvCache,
         bool stopAtEndOfText, int topCandidates, HookRunner hooks)
     {
-        using var samplerScope = sampler;
+        var ids = new List<int>(prompt);
+        using var sampler = newSampler();
         using var cache = useKvCache ? new KeyValueCache(Config, batch: 1, Device) : null;
         for (int index = 0; index < maxNewTokens; index++)
         {
@@ -90,6 +94,8 @@ public sealed partial class HookedGpt2
         // are not left spinning into the next step.
         using var threads = KernelThreads.EnterFor(ids.Count - start);
         var logits = _network.Forward(input, hooks, cache, lastPositionOnly: true)[0, -1].cpu(); // [d_vocab]
+        // A vocabulary padded past the tokenizer's (as nanoGPT's 50304) has ids no text has: never choose them.
+        if (Config.DVocab > Tokenizer.VocabSize) logits = logits.narrow(0, 0, Tokenizer.VocabSize);
         var (token, probability, top) = sampler.Choose(logits, topCandidates);
         return new GenerationStep(index, token, Tokenizer.TokenText(token), probability,
             top.Select(c => new TokenCandidate(c.Id, Tokenizer.TokenText(c.Id), c.Probability)).ToArray());

@@ -11,9 +11,12 @@ namespace LessonKit;
 public sealed class KeyValueCache : IDisposable
 {
     private readonly LayerKeyValueCache[] _layers;
+    private bool _disposed;
 
     internal KeyValueCache(Gpt2Config config, long batch, Device device)
     {
+        Model.MemoryFootprint.ThrowIfLargerThanMemory(Model.MemoryFootprint.KeyValueCacheBytes(config, batch),
+            $"A KV cache for {batch} sequences of up to {config.NCtx} positions", "Use a smaller batch.");
         _layers = Enumerable.Range(0, config.NLayers)
             .Select(_ => new LayerKeyValueCache(batch, config.NHeads, config.NCtx, config.DHead, device)).ToArray();
         Capacity = config.NCtx;
@@ -28,18 +31,22 @@ public sealed class KeyValueCache : IDisposable
     public long Batch { get; }
 
     /// <summary>How many positions are cached.</summary>
-    public int Length => _layers[0].Length;
+    public int Length { get { ThrowIfDisposed(); return _layers[0].Length; } }
 
     /// <summary>How many positions fit: the model's context length.</summary>
     public int Capacity { get; }
 
-    internal LayerKeyValueCache this[int layer] => _layers[layer];
+    internal LayerKeyValueCache this[int layer] { get { ThrowIfDisposed(); return _layers[layer]; } }
 
-    /// <summary>Frees the buffers.</summary>
+    /// <summary>Frees the buffers. Using the cache afterwards is an error; make a new one with model.NewKeyValueCache().</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         foreach (var layer in _layers) layer.Dispose();
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }
 
 /// <summary>One layer's cached keys and values: [batch, head, position, d_head] buffers and how much of them is filled.</summary>

@@ -17,16 +17,22 @@ internal sealed class NextTokenSampler : IDisposable
 
     public NextTokenSampler(double temperature, int? topK, double? topP, int? seed)
     {
+        Validate(temperature, topK, topP);
+        _temperature = temperature;
+        _topK = topK;
+        _topP = topP;
+        if (temperature > 0) _generator = new torch.Generator((ulong)(seed ?? Random.Shared.Next()));
+    }
+
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> that names the bad setting and what it may be.</summary>
+    public static void Validate(double temperature, int? topK, double? topP)
+    {
         if (!double.IsFinite(temperature) || temperature < 0)
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be 0 (greedy) or a positive number such as 0.7 or 1.0.");
         if (topK is < 1)
             throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1 (or null for no limit).");
         if (topP is not null && !(topP > 0 && topP <= 1))
             throw new ArgumentOutOfRangeException(nameof(topP), topP, "topP must be in (0, 1], such as 0.9 (or null for no limit).");
-        _temperature = temperature;
-        _topK = topK;
-        _topP = topP;
-        if (temperature > 0) _generator = new torch.Generator((ulong)(seed ?? Random.Shared.Next()));
     }
 
     /// <summary>
@@ -35,12 +41,26 @@ internal sealed class NextTokenSampler : IDisposable
     /// </summary>
     public (int Token, float Probability, (int Id, float Probability)[] Top) Choose(Tensor logits, int candidates)
     {
-        var probabilities = (_temperature > 0 ? logits / _temperature : logits).softmax(-1); // [d_vocab]
+        var highest = CheckedMaximum(logits);
+        // softmax((logits - max) / T): the largest shifted logit is 0, so even a tiny T cannot overflow to inf or NaN.
+        var shifted = logits - highest;
+        var probabilities = (_temperature > 0 ? shifted / _temperature : shifted).softmax(-1); // [d_vocab]
         var (topValues, topIds) = probabilities.topk(Math.Min(candidates, (int)probabilities.size(0)));
         var top = topIds.data<long>().Zip(topValues.data<float>(), (id, p) => ((int)id, p)).ToArray();
 
         int token = _temperature == 0 ? (int)logits.argmax().ToInt64() : Sample(probabilities);
         return (token, probabilities[token].ToSingle(), top);
+    }
+
+    /// <summary>The largest logit; throws when the logits cannot give probabilities (a NaN, +∞, or every one -∞).</summary>
+    private static float CheckedMaximum(Tensor logits)
+    {
+        float highest = logits.max().ToSingle(); // a NaN anywhere makes the maximum NaN
+        if (float.IsFinite(highest)) return highest;
+        throw new InvalidOperationException(
+            $"The model's next-token logits contain {(float.IsNegativeInfinity(highest) ? "only -∞" : "NaN or +∞")}, so no token can be chosen. " +
+            "A hook that writes NaN or ∞ into an activation (for example a division by zero), or weights that hold NaN, cause this; " +
+            "check the hooks passed to generation, and model.Forward on the prompt.");
     }
 
     private int Sample(Tensor probabilities)

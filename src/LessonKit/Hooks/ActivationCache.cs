@@ -98,7 +98,14 @@ public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisp
     private Tensor Get(string fullName)
     {
         ThrowIfDisposed();
-        if (_activations.TryGetValue(fullName, out var tensor)) return tensor;
+        if (_activations.TryGetValue(fullName, out var tensor))
+        {
+            if (tensor.IsInvalid)
+                throw new ObjectDisposedException(fullName,
+                    $"The cached '{fullName}' was disposed (a `using var` or .Dispose() on a tensor taken from the cache frees the cache's own copy). " +
+                    "Leave cached tensors to the cache, which frees them all when it is disposed; run the model again to get this activation back.");
+            return tensor;
+        }
         throw new KeyNotFoundException(
             $"'{fullName}' is a hook point of the model but was not cached: the names filter given to RunWithCache left it out. " +
             $"Cached: {(Count == 0 ? "nothing" : string.Join(", ", _order.Take(8)) + (Count > 8 ? ", ..." : ""))}.");

@@ -39,6 +39,7 @@ public static class HookNames
     /// <summary>The hook point for a full name, or <c>null</c> when the model has no such hook.</summary>
     public static HookPoint? TryParse(string name, int nLayers)
     {
+        ArgumentNullException.ThrowIfNull(name);
         if (BeforeBlocks.Contains(name) || AfterBlocks.Contains(name)) return new HookPoint(name, null);
         if (!name.StartsWith("blocks.", StringComparison.Ordinal)) return null;
         int dot = name.IndexOf('.', "blocks.".Length);
@@ -86,6 +87,15 @@ public static class HookNames
             };
         }
 
+        if (TryParse(name, nLayers) is not null)
+            throw new ArgumentException($"'{name}' is a full hook name, so it takes no layer: use [\"{name}\"].", nameof(layer));
+        if (name is "embed" or "pos_embed" or "hook_embed" or "hook_pos_embed")
+            throw new ArgumentException($"'{name}' is not inside a block, so it takes no layer: use [\"{name}\"].", nameof(layer));
+        if (layerType is not null && !LayerTypes.ContainsKey(layerType))
+            throw new ArgumentException(
+                $"'{layerType}' is not a part of a block; the third index is one of {string.Join(", ", LayerTypes.Keys.Select(k => $"'{k}'"))}, as in [\"scale\", 0, \"ln1\"].",
+                nameof(layerType));
+
         int l = layer.Value < 0 ? nLayers + layer.Value : layer.Value;
         if (l < 0 || l >= nLayers)
             throw new ArgumentOutOfRangeException(nameof(layer), layer,
@@ -109,10 +119,14 @@ public static class HookNames
         throw new KeyNotFoundException(UnknownMessage(name, nLayers, ""));
     }
 
-    /// <summary>An error text for an unknown hook name that lists the closest real names.</summary>
+    /// <summary>An error text for an unknown hook name that lists the closest real names (never the rejected name itself).</summary>
     public static string UnknownMessage(string name, int nLayers, string extra = "")
     {
-        var closest = Closest(name, All(nLayers).Concat(ShortInBlock.Keys).Concat(["embed", "pos_embed", "scale", "normalized"]), 3);
+        ArgumentNullException.ThrowIfNull(name);
+        var known = All(nLayers).Concat(ShortInBlock.Keys).Concat(["embed", "pos_embed", "scale", "normalized"]).Where(c => c != name);
+        var closest = ShortInBlock.TryGetValue(name, out string? local) && nLayers > 0
+            ? [$"blocks.0.{local}"] // a short name without its layer: show the full form
+            : Closest(name, known, 3);
         return $"'{name}' is not a hook point of this model.{extra} Did you mean {string.Join(", ", closest.Select(c => $"'{c}'"))}? " +
                "HookNames.All(model.Config.NLayers) lists every name.";
     }

@@ -230,8 +230,8 @@ public sealed class HubClient
                 ? $"the cache folder {layout.RepoFolder} has no snapshot for revision '{revision}'"
                 : $"there is no {layout.FolderName} folder in the cache ({CacheDirectory})";
         return new HubException(HubErrorKind.NotInOfflineCache,
-            $"HF_HUB_OFFLINE=1 is set, so nothing is downloaded, and '{layout.RepoId}' is not fully in the cache: {where}. " +
-            "Either unset HF_HUB_OFFLINE and run once with a network connection so the files are cached, or copy a " +
+            $"{_settings.OfflineReason}, so nothing is downloaded, and '{layout.RepoId}' is not fully in the cache: {where}. " +
+            $"Either {(_settings.OfflineReason.StartsWith("HF_") ? "unset HF_HUB_OFFLINE" : "leave HubOptions.Offline unset")} and run once with a network connection so the files are cached, or copy a " +
             "checkpoint folder (config.json, model.safetensors, vocab.json and merges.txt) to this machine and pass its " +
             "path instead of the model name.");
     }

@@ -10,6 +10,9 @@ namespace LessonKit.Hub;
 internal sealed record HubSettings(string Endpoint, string CacheDirectory, bool Offline, string? Token, TimeSpan Timeout,
     TimeSpan MetadataTimeout)
 {
+    /// <summary>What made this client offline, for error messages: the option or the environment variable.</summary>
+    public string OfflineReason { get; init; } = "HF_HUB_OFFLINE=1 is set";
+
     public const string DefaultEndpoint = "https://huggingface.co";
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
@@ -38,7 +41,10 @@ internal sealed record HubSettings(string Endpoint, string CacheDirectory, bool 
         if (options.MaxRetries < 0)
             throw new ArgumentException($"MaxRetries must be 0 or more, not {options.MaxRetries}.", nameof(options));
 
-        return new HubSettings(endpoint, cache, offline, token, timeout, metadataTimeout);
+        return new HubSettings(endpoint, cache, offline, token, timeout, metadataTimeout)
+        {
+            OfflineReason = options.Offline is true ? "HubOptions.Offline is true" : "HF_HUB_OFFLINE=1 is set",
+        };
     }
 
     /// <summary>huggingface_hub's default: <c>$HF_HOME/hub</c>, with HF_HOME defaulting to <c>$XDG_CACHE_HOME/huggingface</c> or <c>~/.cache/huggingface</c>.</summary>

@@ -53,6 +53,8 @@ public sealed record Gpt2Config
         {
             if (value <= 0) throw new ArgumentException($"Gpt2Config.{name} must be positive, but it is {value}.");
         }
+        if (_dMlp is null && DModel > int.MaxValue / 4)
+            throw new ArgumentException($"Gpt2Config.DModel ({DModel}) is too large: the MLP's width, 4 × DModel, must fit in an int. Use a smaller DModel (GPT-2 XL has 1600).");
         Positive(NLayers, nameof(NLayers));
         Positive(NHeads, nameof(NHeads));
         Positive(DModel, nameof(DModel));
@@ -89,10 +91,15 @@ public sealed record Gpt2Config
         try
         {
             root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException("config.json must hold a JSON object.");
+            _ = root.Count; // reads every property now, so a duplicate key fails here
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"config.json is not valid JSON: {ex.Message}", ex);
+        }
+        catch (ArgumentException ex) // JsonObject refuses a key given twice
+        {
+            throw new InvalidDataException($"config.json is not a valid config: {ex.Message} Each setting must appear once.", ex);
         }
 
         int Int(string key, int? fallback = null)
@@ -105,9 +112,28 @@ public sealed record Gpt2Config
             throw new InvalidDataException($"config.json has '{key}' = {node.ToJsonString()}, but it must be a positive whole number.");
         }
 
-        string? modelType = root["model_type"]?.GetValueKind() == JsonValueKind.String ? root["model_type"]!.GetValue<string>() : null;
+        // An optional setting: its default when absent or null, an error when it is there but of the wrong kind.
+        T Optional<T>(string key, T fallback, string expected, Func<JsonValue, (bool Ok, T Value)> read)
+        {
+            JsonNode? node = root[key];
+            if (node is null) return fallback;
+            if (node is JsonValue value && read(value) is (true, var result)) return result;
+            throw new InvalidDataException($"config.json has '{key}' = {node.ToJsonString()}, but it must be {expected}.");
+        }
+        static (bool, string) ReadString(JsonValue v) => v.GetValueKind() == JsonValueKind.String ? (true, v.GetValue<string>()) : (false, "");
+        static (bool, bool) ReadBool(JsonValue v) => v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? (true, v.GetValue<bool>()) : (false, false);
+        static (bool, double) ReadNumber(JsonValue v) => v.GetValueKind() == JsonValueKind.Number ? (true, v.GetValue<double>()) : (false, 0);
+
+        string? modelType = Optional<string?>("model_type", null, "a string such as \"gpt2\"", v => ReadString(v));
         if (modelType is not null && modelType != "gpt2")
             throw new InvalidDataException($"config.json says model_type '{modelType}', but LessonKit loads GPT-2 models (model_type 'gpt2') only.");
+
+        // Hugging Face's GPT2Config has switches for attention variants that no GPT-2 checkpoint uses and that LessonKit
+        // does not implement; loading such a model anyway would give wrong numbers without a word.
+        if (!Optional("scale_attn_weights", true, "true or false", ReadBool))
+            throw new InvalidDataException("config.json sets scale_attn_weights = false (attention scores not divided by √d_head); LessonKit computes attention as GPT-2 does, with the scaling, and cannot load this model.");
+        if (Optional("scale_attn_by_inverse_layer_idx", false, "true or false", ReadBool))
+            throw new InvalidDataException("config.json sets scale_attn_by_inverse_layer_idx = true (scores also divided by the layer number); LessonKit computes attention as GPT-2 does and cannot load this model.");
 
         int dModel = Int("n_embd");
         var config = new Gpt2Config
@@ -118,8 +144,8 @@ public sealed record Gpt2Config
             NCtx = root["n_positions"] is null && root["n_ctx"] is not null ? Int("n_ctx") : Int("n_positions"),
             DVocab = Int("vocab_size"),
             DMlp = Int("n_inner", fallback: 4 * dModel),
-            LayerNormEpsilon = root["layer_norm_epsilon"] is JsonValue eps && eps.TryGetValue(out double epsilon) ? epsilon : 1e-5,
-            ActivationFunction = root["activation_function"] is JsonValue act && act.TryGetValue(out string? a) && a is not null ? a : "gelu_new",
+            LayerNormEpsilon = Optional("layer_norm_epsilon", 1e-5, "a small positive number such as 1e-05", ReadNumber),
+            ActivationFunction = Optional("activation_function", "gelu_new", $"a string, one of {string.Join(", ", SupportedActivations)}", ReadString),
             ModelName = modelName ?? "custom",
         };
         try

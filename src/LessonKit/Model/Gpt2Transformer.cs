@@ -54,7 +54,9 @@ internal sealed class Gpt2Transformer : nn.Module
         int past = cache?.Length ?? 0;
 
         var embed = hooks.Run(HookEmbed, wte.Lookup(tokens)); // [batch, pos, d_model]
-        var posEmbed = hooks.Run(HookPosEmbed, wpe.Weight.narrow(0, past, positions).expand(batch, positions, -1)); // [batch, pos, d_model]
+        var posEmbed = wpe.Weight.narrow(0, past, positions).expand(batch, positions, -1); // [batch, pos, d_model], a view of W_pos
+        // A hook or the cache gets its own copy: an in-place edit of the view would write into the weights.
+        if (hooks.Watches(HookPosEmbed)) posEmbed = hooks.Run(HookPosEmbed, posEmbed.clone());
         var residual = embed + posEmbed;
 
         // Query i sits at absolute position past + i and may look at keys 0 .. past + i.
@@ -65,16 +67,16 @@ internal sealed class Gpt2Transformer : nn.Module
         {
             for (int layer = 0; layer < h.Count; layer++)
                 residual = h[layer].Forward(residual, hooks, causalMask, cache?[layer]);
+
+            if (lastPositionOnly) residual = residual.narrow(1, positions - 1, 1);
+            var normalized = ln_f.Forward(residual, hooks);
+            return Unembedding.Logits(normalized, wte.Weight); // [batch, pos, d_vocab]: each position's score for every token
         }
         catch when (cache is not null)
         {
-            // Leave the cache as it was before this step, so a failed step (a hook that threw) corrupts nothing.
+            // Leave the cache as it was before this step, so a failed step (a hook that threw, even on ln_final) corrupts nothing.
             for (int layer = 0; layer < h.Count; layer++) cache[layer].Truncate(past);
             throw;
         }
-
-        if (lastPositionOnly) residual = residual.narrow(1, positions - 1, 1);
-        var normalized = ln_f.Forward(residual, hooks);
-        return Unembedding.Logits(normalized, wte.Weight); // [batch, pos, d_vocab]: each position's score for every token
     }
 }

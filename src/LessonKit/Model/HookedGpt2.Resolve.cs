@@ -22,6 +22,22 @@ public sealed partial class HookedGpt2
         }
         if (File.Exists(nameOrDirectory))
             throw new ArgumentException($"'{nameOrDirectory}' is a file; pass the directory that holds config.json and model.safetensors.", nameof(nameOrDirectory));
+        if (LooksLikePath(nameOrDirectory))
+            throw new DirectoryNotFoundException(
+                $"There is no folder '{nameOrDirectory}' (full path: {Path.GetFullPath(nameOrDirectory)}). To load a checkpoint from disk, pass the " +
+                "folder that holds config.json and model.safetensors" +
+                (nameOrDirectory.StartsWith('~') ? " (C# does not expand '~': use Environment.GetFolderPath(Environment.SpecialFolder.UserProfile))" : "") +
+                $"; to download one, pass a model name such as {HubNames.Gpt2Names}.");
         return DownloadFromHub(nameOrDirectory, hubOptions);
+    }
+
+    /// <summary>
+    /// Whether a string can only be a path, never a hub model name ("name" or "owner/name"): it is rooted, starts
+    /// with '.', '~' or a separator, has a backslash, or has more than one '/'.
+    /// </summary>
+    private static bool LooksLikePath(string nameOrDirectory)
+    {
+        string s = nameOrDirectory.Trim();
+        return Path.IsPathRooted(s) || s.StartsWith('.') || s.StartsWith('~') || s.Contains('\\') || s.Count(c => c == '/') > 1;
     }
 }

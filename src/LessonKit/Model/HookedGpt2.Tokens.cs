@@ -27,12 +27,25 @@ public sealed partial class HookedGpt2
     /// <summary>The text a [pos] or [1, pos] tensor of token ids decodes to.</summary>
     public string ToText(Tensor tokens) => Tokenizer.Decode(IdsOf(tokens));
 
-    private static int[] IdsOf(Tensor tokens)
+    private int[] IdsOf(Tensor tokens)
+    {
+        CheckIsTokenTensor(tokens);
+        if (tokens.Dimensions > 2 || (tokens.Dimensions == 2 && tokens.shape[0] != 1))
+            throw new ArgumentException($"Expected one sequence of token ids, [pos] or [1, pos], but this tensor is [{string.Join(", ", tokens.shape)}]. Index one row first.", nameof(tokens));
+        long[] ids = tokens.flatten().to(ScalarType.Int64).cpu().data<long>().ToArray();
+        foreach (long id in ids)
+            if (id < 0 || id >= Tokenizer.VocabSize)
+                throw new ArgumentException($"Token id {id} is not in the tokenizer's vocabulary: ids go from 0 to {Tokenizer.VocabSize - 1}.", nameof(tokens));
+        return [.. ids.Select(id => (int)id)];
+    }
+
+    /// <summary>Throws unless <paramref name="tokens"/> is a live tensor of integer ids.</summary>
+    private static void CheckIsTokenTensor(Tensor tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        if (tokens.Dimensions > 2 || (tokens.Dimensions == 2 && tokens.shape[0] != 1))
-            throw new ArgumentException($"Expected one sequence of token ids, [pos] or [1, pos], but this tensor is [{string.Join(", ", tokens.shape)}]. Index one row first.");
-        return tokens.flatten().to(ScalarType.Int64).cpu().data<long>().Select(i => (int)i).ToArray();
+        if (tokens.IsInvalid) throw new ObjectDisposedException(nameof(tokens), "The token tensor has been disposed.");
+        if (tokens.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte))
+            throw new ArgumentException($"Tokens must be integer ids (int64, as ToTokens returns), but this tensor holds {tokens.dtype}.", nameof(tokens));
     }
 
     private int[] TokenIds(string text, bool prependBos, bool truncate)
@@ -40,6 +53,7 @@ public sealed partial class HookedGpt2
         ArgumentNullException.ThrowIfNull(text);
         int[] encoded = Tokenizer.Encode(text);
         int[] ids = prependBos ? [Gpt2Tokenizer.EndOfTextId, .. encoded] : encoded;
+        CheckModelKnows(ids);
         if (ids.Length <= Config.NCtx) return ids;
         if (!truncate)
             throw new ArgumentException(
@@ -50,16 +64,26 @@ public sealed partial class HookedGpt2
             : ids[^Config.NCtx..];
     }
 
+    /// <summary>A model made with a smaller vocabulary than its tokenizer's cannot read every text: say so, and what to do.</summary>
+    private void CheckModelKnows(int[] ids)
+    {
+        if (Config.DVocab >= Tokenizer.VocabSize) return;
+        foreach (int id in ids)
+            if (id >= Config.DVocab)
+                throw new ArgumentException(
+                    $"The text has the token '{Tokenizer.TokenText(id)}' (id {id}), but this model's vocabulary has only {Config.DVocab} tokens " +
+                    $"(Config.DVocab), fewer than its tokenizer's {Tokenizer.VocabSize}. Give the model DVocab = {Tokenizer.VocabSize} to read text, " +
+                    $"or pass token ids below {Config.DVocab} as a tensor" +
+                    (id == Gpt2Tokenizer.EndOfTextId ? " (ToTokens puts <|endoftext|> first unless you pass prependBos: false)." : "."), "text");
+    }
+
     /// <summary>
     /// Checks token ids before they reach the network and returns them as int64 [batch, pos] on the model's device:
     /// a clear error for floats, a wrong rank, an empty or too long sequence, or an id outside the vocabulary.
     /// </summary>
     private Tensor PrepareTokens(Tensor tokens, int pastLength = 0)
     {
-        ArgumentNullException.ThrowIfNull(tokens);
-        if (tokens.IsInvalid) throw new ObjectDisposedException(nameof(tokens), "The token tensor has been disposed.");
-        if (tokens.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte))
-            throw new ArgumentException($"Tokens must be integer ids (int64, as ToTokens returns), but this tensor holds {tokens.dtype}.", nameof(tokens));
+        CheckIsTokenTensor(tokens);
         if (tokens.Dimensions is not (1 or 2))
             throw new ArgumentException($"Tokens must be [pos] or [batch, pos], but this tensor is [{string.Join(", ", tokens.shape)}].", nameof(tokens));
         var batched = tokens.Dimensions == 1 ? tokens.unsqueeze(0) : tokens;

@@ -23,6 +23,8 @@ public sealed partial class HookedGpt2 : IDisposable
     private HookedGpt2(Gpt2Config config, Gpt2Tokenizer tokenizer, Device device)
     {
         config.Validate();
+        MemoryFootprint.ThrowIfLargerThanMemory(MemoryFootprint.ModelBytes(config), $"A model of this shape ({config.NLayers} layers, d_model {config.DModel}, " +
+            $"context {config.NCtx}, vocabulary {config.DVocab})", "Choose a smaller NLayers, DModel, NCtx or DVocab.");
         Config = config;
         Tokenizer = tokenizer;
         Device = device;
@@ -51,14 +53,26 @@ public sealed partial class HookedGpt2 : IDisposable
     public IReadOnlyList<string> HookPointNames => HookNames.All(Config.NLayers);
 
     /// <summary>The token embedding matrix W_E [d_vocab, d_model]; also the unembedding (W_U = W_Eᵀ). Read-only use.</summary>
-    public Tensor EmbeddingWeights => _network.TokenEmbedding;
+    public Tensor EmbeddingWeights
+    {
+        get { ThrowIfDisposed(); return _network.TokenEmbedding; }
+    }
 
     /// <summary>The learned position embeddings W_pos [n_ctx, d_model]. Read-only use.</summary>
-    public Tensor PositionEmbeddingWeights => _network.PositionEmbedding;
+    public Tensor PositionEmbeddingWeights
+    {
+        get { ThrowIfDisposed(); return _network.PositionEmbedding; }
+    }
 
     /// <summary>Every weight by its Hugging Face name (<c>h.0.attn.c_attn.weight</c>, ...). Read-only use.</summary>
-    public IReadOnlyDictionary<string, Tensor> Weights =>
-        _network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+    public IReadOnlyDictionary<string, Tensor> Weights
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        }
+    }
 
     /// <summary>Frees the weights.</summary>
     public void Dispose()

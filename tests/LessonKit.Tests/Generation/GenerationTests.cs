@@ -118,6 +118,57 @@ public class GenerationTests : IClassFixture<TinyModelFixture>
         Assert.Throws<ArgumentOutOfRangeException>(() => _model.GenerateSteps("The cat", topK: 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => _model.GenerateSteps("The cat", topP: 1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => _model.GenerateSteps("The cat", maxNewTokens: -1));
+        // The prompt length plus int.MaxValue must not wrap around to a small number.
+        Assert.Contains("at most", Assert.Throws<ArgumentException>(() => _model.Generate("The cat", maxNewTokens: int.MaxValue)).Message);
+    }
+
+    [Theory]
+    [InlineData(1e-45)]
+    [InlineData(1e-30)]
+    public void ATinyTemperatureIsGreedyNotAnError(double temperature)
+    {
+        // Dividing logits by 1e-45 overflows float32; the sampler shifts by the maximum first, so this is just greedy.
+        var greedy = _model.GenerateSteps("Hello", 8, temperature: 0, stopAtEndOfText: false).Select(s => s.TokenId);
+        var cold = _model.GenerateSteps("Hello", 8, temperature: temperature, seed: 3, stopAtEndOfText: false).ToList();
+        Assert.Equal(greedy, cold.Select(s => s.TokenId));
+        Assert.All(cold, step => Assert.Equal(1f, step.Probability));
+    }
+
+    [Theory]
+    [InlineData(0.0, float.NaN)]
+    [InlineData(1.0, float.NaN)]
+    [InlineData(0.0, float.PositiveInfinity)]
+    [InlineData(1.0, float.NegativeInfinity)]
+    public void LogitsThatHoldNoProbabilitiesAreAClearError(double temperature, float poison)
+    {
+        // A hook that writes NaN / ∞ into the last activation: greedy must not quietly answer token 0, sampling must
+        // not fail inside libtorch.
+        var error = Assert.Throws<InvalidOperationException>(() => _model.GenerateSteps("The cat", 3, temperature: temperature, seed: 1,
+            hooks: [("ln_final.hook_normalized", (act, hook) => act * 0 + poison)]).ToList());
+        Assert.Contains("logits contain", error.Message);
+        Assert.Contains("hook", error.Message);
+    }
+
+    [Fact]
+    public void EnumeratingStepsTwiceStartsOverFromThePrompt()
+    {
+        var steps = _model.GenerateSteps("Once upon a time", maxNewTokens: 6, temperature: 1.0, seed: 9, stopAtEndOfText: false);
+        var first = steps.Select(s => s.TokenId).ToList();
+        var second = steps.Select(s => s.TokenId).ToList();
+        Assert.Equal(6, first.Count);
+        Assert.Equal(first, second);
+        Assert.Equal(first, _model.GenerateSteps("Once upon a time", maxNewTokens: 6, temperature: 1.0, seed: 9, stopAtEndOfText: false).Select(s => s.TokenId));
+    }
+
+    [Fact]
+    public void APaddedVocabularyNeverGeneratesIdsTheTokenizerCannotWrite()
+    {
+        // nanoGPT pads GPT-2's 50257 tokens to 50304; the extra 47 have no text. Make them the most likely tokens.
+        using var padded = HookedGpt2.FromConfig(new Gpt2Config { NLayers = 1, NHeads = 2, DModel = 16, NCtx = 32, DVocab = 50304 }, seed: 4);
+        using (torch.no_grad()) padded.EmbeddingWeights[50257..].fill_(1);
+        var steps = padded.GenerateSteps("The cat", 5, temperature: 0, stopAtEndOfText: false,
+            hooks: [("ln_final.hook_normalized", (act, hook) => act.abs() + 1)]).ToList();
+        Assert.All(steps, step => Assert.InRange(step.TokenId, 0, 50256));
     }
 
     [Fact]

@@ -25,11 +25,24 @@ public class HubOfflineTests
         var e = await Assert.ThrowsAsync<HubException>(() =>
             ctx.Client(o => o with { Offline = true }).DownloadModelAsync("gpt2", TinyHub.CheckpointFiles));
         Assert.Equal(HubErrorKind.NotInOfflineCache, e.Kind);
-        Assert.Contains("HF_HUB_OFFLINE=1 is set", e.Message);
+        Assert.Contains("HubOptions.Offline is true", e.Message);
+        Assert.Contains("leave HubOptions.Offline unset", e.Message);
+        Assert.DoesNotContain("HF_HUB_OFFLINE", e.Message); // the variable is not what made this client offline
         Assert.Contains("no models--gpt2 folder in the cache", e.Message);
         Assert.Contains("run once with a network connection", e.Message);
         Assert.Contains("copy a checkpoint folder", e.Message);
         Assert.Contains("pass its path instead of the model name", e.Message);
+        Assert.Empty(ctx.Hub.Requests);
+    }
+
+    [Fact]
+    public async Task OfflineFromTheEnvironmentSaysToUnsetTheVariable()
+    {
+        await using var ctx = new HubTestContext();
+        var offline = new HubClient(ctx.Options(new() { ["HF_HUB_OFFLINE"] = "1" }) with { Offline = null });
+        var e = await Assert.ThrowsAsync<HubException>(() => offline.DownloadModelAsync("gpt2", TinyHub.CheckpointFiles));
+        Assert.Contains("HF_HUB_OFFLINE=1 is set", e.Message);
+        Assert.Contains("unset HF_HUB_OFFLINE", e.Message);
         Assert.Empty(ctx.Hub.Requests);
     }
 

@@ -36,6 +36,11 @@ public class HubLoadingTests
     [Fact]
     public void AHostileNameIsRefusedBeforeAnyRequest()
     {
-        Assert.Throws<ArgumentException>(() => HookedGpt2.FromPretrained("../../etc", hub: new LessonKit.Hub.HubOptions { Endpoint = "http://127.0.0.1:9" }));
+        // Nothing listens on port 9: a request would be a HubException. A path that climbs out is a missing folder,
+        // and a name with characters no model name has is refused as a name.
+        var hub = new LessonKit.Hub.HubOptions { Endpoint = "http://127.0.0.1:9" };
+        Assert.Throws<DirectoryNotFoundException>(() => HookedGpt2.FromPretrained("../../etc", hub: hub));
+        Assert.Throws<ArgumentException>(() => HookedGpt2.FromPretrained("owner/na..me", hub: hub));
+        Assert.Throws<ArgumentException>(() => HookedGpt2.FromPretrained("gpt2?x=1", hub: hub));
     }
 }

@@ -57,6 +57,40 @@ public class InputValidationTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
+    public void TokenTensorsGivenBackForTextAreCheckedToo()
+    {
+        using var floats = torch.tensor(new float[] { 464, float.NaN });
+        Assert.Contains("integer ids", Assert.Throws<ArgumentException>(() => _model.ToStrTokens(floats)).Message);
+        Assert.Contains("integer ids", Assert.Throws<ArgumentException>(() => _model.ToText(floats)).Message);
+        // 2^32 + 464 would wrap around to " The" (464) if it were cast to int before the check.
+        using var huge = torch.tensor(new long[] { (1L << 32) + 464 });
+        Assert.Contains("4294967760", Assert.Throws<ArgumentException>(() => _model.ToText(huge)).Message);
+        using var negative = torch.tensor(new long[] { -3 });
+        Assert.Contains("-3", Assert.Throws<ArgumentException>(() => _model.ToStrTokens(negative)).Message);
+        var disposed = _model.ToTokens("The cat");
+        disposed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => _model.ToText(disposed));
+        using var fine = _model.ToTokens("The cat");
+        Assert.Equal("<|endoftext|>The cat", _model.ToText(fine));
+    }
+
+    [Fact]
+    public void TextThatAModelWithASmallVocabularyCannotReadSaysWhy()
+    {
+        using var small = HookedGpt2.FromConfig(new Gpt2Config { NLayers = 1, NHeads = 2, DModel = 16, NCtx = 32, DVocab = 1000 });
+        // "!" is id 0: fine. " cat" is 3797: outside a 1000-token vocabulary.
+        using var exclamation = small.Forward(small.ToTokens("!", prependBos: false));
+        Assert.Contains("prependBos: false", Assert.Throws<ArgumentException>(() => small.ToTokens("!")).Message);
+        var error = Assert.Throws<ArgumentException>(() => small.ToTokens(" cat", prependBos: false));
+        Assert.Contains("' cat' (id 3797)", error.Message);
+        Assert.Contains("only 1000 tokens", error.Message);
+        Assert.Contains("DVocab = 50257", error.Message);
+        using var ids = torch.tensor(new long[] { 5, 999 });
+        using var logits = small.Forward(ids); // token ids below DVocab work
+        Assert.Equal(new long[] { 1, 2, 1000 }, logits.shape);
+    }
+
+    [Fact]
     public void OneDimensionalAndInt32TokensAndBatchesWork()
     {
         using var tokens = _model.ToTokens("The cat sat");

@@ -120,6 +120,22 @@ public sealed class LoadingTests : IDisposable
         Assert.Contains("safetensors", error.Message);
     }
 
+    [Theory]
+    [InlineData("/nonexistent/dir/x")]
+    [InlineData("./models/gpt2-copy")]
+    [InlineData("../gpt2")]
+    [InlineData("~/models/gpt2")]
+    [InlineData("models/gpt2/small")]
+    public void AMissingFolderIsNamedAsAFolderNotAModelName(string path)
+    {
+        // Never sent to the hub: a path can't be a model name, and "has 3 slashes" would only confuse.
+        var error = Assert.Throws<DirectoryNotFoundException>(() => HookedGpt2.FromPretrained(path));
+        Assert.Contains($"There is no folder '{path}'", error.Message);
+        Assert.Contains(Path.GetFullPath(path), error.Message);
+        Assert.Contains("config.json and model.safetensors", error.Message);
+        Assert.Equal(path.StartsWith('~'), error.Message.Contains("does not expand '~'"));
+    }
+
     [Fact]
     public void ASeedDrawsEachWeightInItsCheckpointOrderWhateverItsMemoryLayout()
     {
