@@ -89,25 +89,38 @@ public static partial class Exercises
         return TensorComparison.Close(a, rebuilt, 1e-4, 1e-3) ? mean : null;
     }
 
-    /// <summary>Runs learner code; NotImplementedException means "not done yet", anything else is reported.</summary>
-    private static (T? Value, CheckResult? Problem) Attempt<T>(string exercise, string function, Func<T> run) where T : class
+    /// <summary>
+    /// Runs learner code; NotImplementedException means "not done yet", anything else is reported, and so is a null or
+    /// already disposed tensor. Give the code copies of the checker's inputs (<see cref="Copy"/>), so that code which
+    /// changes its inputs in place cannot change what the checker compares with.
+    /// </summary>
+    private static (T? Value, CheckResult? Problem) Attempt<T>(string exercise, string function, Func<T> run)
     {
         try
         {
             var value = run();
-            return value is null
-                ? (null, CheckResult.Fail(exercise, $"{function} returned null.", "Return the tensor you computed."))
-                : (value, null);
+            if (value is null)
+                return (default, CheckResult.Fail(exercise, $"{function} returned null.", "Return the tensor you computed."));
+            if (value is Tensor { IsInvalid: true })
+                return (default, CheckResult.Fail(exercise,
+                    $"{function}: your function returned a tensor that was already disposed (freed), so its values are gone.",
+                    "Don't put the result in a `using` (`using var result = ...` frees it as the function returns). If your function " +
+                    "opens its own torch.NewDisposeScope(), return result.MoveToOuterDisposeScope() so the result outlives the scope."));
+            return (value, null);
         }
         catch (NotImplementedException)
         {
-            return (null, CheckResult.NotDone(exercise, function));
+            return (default, CheckResult.NotDone(exercise, function));
         }
         catch (Exception e)
         {
-            return (null, CheckResult.Fail(exercise, $"{function} threw {e.GetType().Name}: {FirstLine(e.Message)}", HintFor(e)));
+            return (default, CheckResult.Fail(exercise, $"{function} threw {e.GetType().Name}: {FirstLine(e.Message)}", HintFor(e)));
         }
     }
+
+    /// <summary>A fresh copy of a checker's input for learner code, which may change its inputs in place (<c>q.div_(...)</c>).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(input))]
+    private static Tensor? Copy(Tensor? input) => input?.clone();
 
     private static string FirstLine(string message)
     {
