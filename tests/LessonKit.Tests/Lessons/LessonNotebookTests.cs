@@ -116,6 +116,12 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Head finder: attention from ' it'", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.Contains("Model sizes compared", StringComparison.Ordinal));
         Assert.Equal(6, AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
+        // The right answers must not be guessable from their position.
+        var rightLetters = AllOutputText(executed).Select(text => Regex.Match(text, @"\nAnswer: ([A-Z])\.")).Where(m => m.Success)
+            .Select(m => m.Groups[1].Value[0]).ToArray();
+        Assert.Equal(6, rightLetters.Length);
+        Assert.True(rightLetters.Distinct().Count() >= 3 && rightLetters.GroupBy(l => l).Max(g => g.Count()) <= 2,
+            $"the right answers are {string.Join(", ", rightLetters)}: spread them over the positions");
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "index.html")), "the submission cell saves the views");
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "head-view.html")));
     }
