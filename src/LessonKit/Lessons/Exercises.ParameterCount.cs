@@ -81,7 +81,7 @@ public static partial class Exercises
     internal static IReadOnlyList<CountProbe> ParameterCountProbes(HookedGpt2? model)
     {
         var probes = new List<CountProbe>();
-        if (model is not null) probes.Add(new(model.Config.ModelName, model.Config, model.ParameterCount, LoadedModelCount));
+        if (model is not null) probes.Add(new($"the loaded model ({model.Config.ModelName})", model.Config, model.ParameterCount, LoadedModelCount));
         probes.AddRange(Gpt2Family.All
             .Where(c => model is null || c.Config with { ModelName = model.Config.ModelName } != model.Config)
             .Select(c => new CountProbe(c.Name, c.Config, c.ParameterCount, PublishedCount)));

@@ -92,7 +92,7 @@ public sealed class LessonRunner
 
 /// <summary>
 /// Both lessons, unchanged, pass the runner's <c>check</c> and run end to end on the tiny checkpoint; the solutions
-/// folded under the exercises of Lesson 2.2 pass their checkers.
+/// folded under the exercises of both lessons pass their checkers.
 /// </summary>
 [Trait("Category", "Lessons")]
 [Collection(LessonProcesses.Name)]
@@ -108,11 +108,13 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
     }
 
     [Fact]
-    public void Lesson_2_1_passes_check_and_runs_end_to_end_on_tiny_gpt2()
+    public void Lesson_2_1_passes_check_and_runs_end_to_end_on_tiny_gpt2_with_the_exercise_not_done()
     {
         var executed = CheckAndRun(Lesson21, Notebook(Lesson21));
 
         Assert.All(OutputsOfCellsContaining(executed, "Exercises.CheckMatches"), text => Assert.StartsWith("✔", text));
+        var exercise = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray());
+        Assert.StartsWith("○ GPT-2's parameter count: not done yet", exercise);
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Head finder: attention from ' it'", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.Contains("Model sizes compared", StringComparison.Ordinal));
         Assert.Equal(6, AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
@@ -139,6 +141,18 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.All(exercises, text => Assert.StartsWith("○", text));
         Assert.Contains(AllOutputText(executed), text => text.Contains("Finish the three exercises above", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Generation speed with and without the KV cache", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_folded_solution_of_lesson_2_1_passes_its_check()
+    {
+        var notebook = Notebook(Lesson21);
+        Assert.Equal(1, PutSolutionsIntoExerciseCells(notebook));
+
+        var executed = CheckAndRun(Lesson21, notebook, checkOriginal: false);
+
+        var exercise = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray());
+        Assert.StartsWith("✔ GPT-2's parameter count: right for all", exercise);
     }
 
     [Fact]

@@ -47,7 +47,18 @@ public class ParameterCountCheckTests
         using var model = TinyGpt2.Load();
         var result = Exercises.CheckParameterCount(Solution, model);
         Assert.True(result.Passed, result.ToString());
-        Assert.Contains($"{model.Config.ModelName} {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} (model.ParameterCount", result.Message);
+        Assert.Contains($"the loaded model ({model.Config.ModelName}) {model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} (model.ParameterCount", result.Message);
+    }
+
+    [Fact]
+    public void A_mistake_is_reported_first_on_the_loaded_model()
+    {
+        using var model = TinyGpt2.Load();
+        var result = Exercises.CheckParameterCount(Compact(finalLayerNorm: false), model);
+        Assert.False(result.Passed);
+        long expected = model.ParameterCount, yours = expected - 2 * model.Config.DModel;
+        Assert.Contains($"(for the loaded model ({model.Config.ModelName}) you count {yours.ToString("N0", CultureInfo.InvariantCulture)}; " +
+                        $"it holds {expected.ToString("N0", CultureInfo.InvariantCulture)})", result.Message);
     }
 
     [Fact]
