@@ -16,10 +16,11 @@ public static partial class Exercises
     /// Compares a tensor you computed with the model's (a hook value from the cache, for example): shape first, then
     /// every value within <paramref name="tolerance"/> (plus the same relative tolerance), with -∞ (masked scores)
     /// required in the same places. Says where the first difference is, and whether yours looks transposed or
-    /// scaled by a constant.
+    /// scaled by a constant. <paramref name="hint"/> is what to suggest when the values differ for none of those
+    /// reasons (by default: check each step and the slices of the weights): say where to look in this cell.
     /// <code>Exercises.CheckMatches("Q of head 3", myQ, cache["q", layer][0, .., head, ..])</code>
     /// </summary>
-    public static CheckResult CheckMatches(string what, Tensor yours, Tensor model, double tolerance = TensorComparison.DefaultAbsolute)
+    public static CheckResult CheckMatches(string what, Tensor yours, Tensor model, double tolerance = TensorComparison.DefaultAbsolute, string? hint = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(what);
         ArgumentNullException.ThrowIfNull(model);
@@ -51,7 +52,8 @@ public static partial class Exercises
                 "A constant factor usually means a missing or extra scale, such as 1/√d_head.", evidence);
         if (model.Dimensions >= 2 && model.shape[^1] == model.shape[^2] && TensorComparison.Close(yours.transpose(-2, -1), model, tolerance, tolerance))
             return CheckResult.Fail(what, "yours is the model's with the last two axes swapped (transposed).", "Check which axis is which, e.g. [query, key] vs [key, query].", evidence);
-        return CheckResult.Fail(what, "the values differ from the model's.", "Check each step against the formula, and the weights' slices: which columns belong to this head?", evidence);
+        return CheckResult.Fail(what, "the values differ from the model's.",
+            hint ?? "Check each step against the formula, and the weights' slices: which columns belong to this head?", evidence);
     }
 
     private static string ShapeHint(Tensor yours, Tensor model)

@@ -170,6 +170,27 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("✔ your attention layer", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Tensor SplitHeads(", "Tensor SplitHeads(Tensor x, int nHeads) => x.reshape(x.shape[0], x.shape[1], x.shape[2] / nHeads, nHeads).permute(0, 3, 1, 2);",
+        "✘ the queries split by your SplitHeads:", "Exercise 3")]
+    [InlineData("Tensor ScaledDotProductAttention(", """
+        Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask) =>
+            torch.einsum("bhqk,bhkd->bhqd", torch.einsum("bhqd,bhkd->bhqk", q, k).masked_fill(mask.logical_not(), double.NegativeInfinity).softmax(-1), v);
+        """, "✘ z from your ScaledDotProductAttention and CausalMask:", "Exercises 1 and 2")]
+    public void The_whole_layer_cell_names_the_function_that_is_off(string function, string wrongSolution, string verdict, string hint)
+    {
+        var notebook = Notebook(Lesson22);
+        PutSolutionsIntoExerciseCells(notebook);
+        var exercise = Cells(notebook).Single(c => Source(c).TrimStart().StartsWith(function, StringComparison.Ordinal));
+        exercise["source"] = new JsonArray(JsonValue.Create(wrongSolution));
+
+        var executed = CheckAndRun(Lesson22, notebook, checkOriginal: false);
+
+        var layer = Assert.Single(Cells(executed).Where(c => Source(c).Contains("CheckYourAttentionLayer()", StringComparison.Ordinal)).SelectMany(Texts));
+        Assert.StartsWith(verdict, layer);
+        Assert.Contains(hint, layer);
+    }
+
     private JsonNode Notebook(string fileName) => JsonNode.Parse(File.ReadAllText(runner.LessonPath(fileName)))!;
 
     private JsonNode CheckAndRun(string fileName, JsonNode notebook, bool checkOriginal = true)
