@@ -140,7 +140,8 @@ public static partial class Exercises
                    "For the scores q·kᵀ: torch.einsum(\"bhqd,bhkd->bhqk\", q, k).";
         if (message.Contains("cannot be multiplied", StringComparison.OrdinalIgnoreCase) || message.Contains("mat1 and mat2", StringComparison.OrdinalIgnoreCase)
             || message.Contains("Expected size for first two dimensions", StringComparison.OrdinalIgnoreCase))
-            return "A matmul got shapes that do not fit. q·kᵀ needs k with its last two axes swapped: k.transpose(-2, -1).";
+            return "A matrix product (mm, bmm) got shapes that do not fit. q·kᵀ needs k with its last two axes swapped: k.transpose(-2, -1); " +
+                   "torch.einsum(\"bhqd,bhkd->bhqk\", q, k) does it for you.";
         if (message.Contains("must match the size", StringComparison.OrdinalIgnoreCase) || message.Contains("shape", StringComparison.OrdinalIgnoreCase))
             return "Two tensors' shapes do not fit together. Print the .shape of each step to see where.";
         if (message.Contains("dtype", StringComparison.OrdinalIgnoreCase) || message.Contains("Bool", StringComparison.OrdinalIgnoreCase))
