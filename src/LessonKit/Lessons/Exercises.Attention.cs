@@ -42,7 +42,7 @@ public static partial class Exercises
             {
                 // The hooks are [batch, pos, head, d_head]; attention works per head: [batch, head, pos, d_head].
                 var (output, problem) = Attempt(AttentionExercise, $"ScaledDotProductAttention on layer {layer}'s q, k, v",
-                    () => attention(cache["q", layer].transpose(1, 2), cache["k", layer].transpose(1, 2), cache["v", layer].transpose(1, 2), causal));
+                    () => attention(Copy(cache["q", layer].transpose(1, 2)), Copy(cache["k", layer].transpose(1, 2)), Copy(cache["v", layer].transpose(1, 2)), Copy(causal)));
                 if (problem is not null) return problem;
                 var expected = cache["z", layer].transpose(1, 2);
                 if (!output!.shape.SequenceEqual(expected.shape))
@@ -71,7 +71,7 @@ public static partial class Exercises
 
     private static CheckResult? JudgeAttention(Func<Tensor, Tensor, Tensor, Tensor?, Tensor> attention, Tensor q, Tensor k, Tensor v, Tensor? mask, string call)
     {
-        var (output, problem) = Attempt(AttentionExercise, call, () => attention(q, k, v, mask));
+        var (output, problem) = Attempt(AttentionExercise, call, () => attention(Copy(q), Copy(k), Copy(v), Copy(mask)));
         if (problem is not null) return problem;
 
         var expected = AttentionReference.Attention(q, k, v, mask);
@@ -112,7 +112,7 @@ public static partial class Exercises
     {
         long batch = q[0], heads = q[1], queries = q[2], dHead = q[3], keys = k[2];
         if (actual.SequenceEqual(new[] { batch, heads, queries, keys }))
-            return "That is the attention pattern [batch, head, query, key]. Multiply it by v to mix the values: pattern.matmul(v).";
+            return "That is the attention pattern [batch, head, query, key]. Multiply it by v to mix the values: torch.einsum(\"bhqk,bhkd->bhqd\", pattern, v).";
         if (actual.SequenceEqual(new[] { batch, queries, heads, dHead }))
             return "That is [batch, query, head, d_head]: keep the head axis second (no transpose at the end).";
         if (actual.SequenceEqual(new[] { batch, heads, dHead, queries }))

@@ -25,7 +25,7 @@ public static partial class Exercises
         // batch 2, 5 positions, 4 heads of d_head 3 (d_model 12): value = its index, so a wrong split is easy to see.
         const int heads = 4;
         var x = torch.arange(2 * 5 * 12, dtype: ScalarType.Float32).reshape(2, 5, 12);
-        var (split, problem) = Attempt(SplitHeadsExercise, "SplitHeads(x, 4)", () => splitHeads(x, heads));
+        var (split, problem) = Attempt(SplitHeadsExercise, "SplitHeads(x, 4)", () => splitHeads(Copy(x), heads));
         if (problem is not null) return problem;
         var expected = AttentionReference.SplitHeads(x, heads);
         if (!split!.shape.SequenceEqual(expected.shape))
@@ -53,7 +53,7 @@ public static partial class Exercises
                 var weight = gpt.Weights[$"h.{layer}.attn.c_attn.weight"].narrow(1, 0, dModel); // [d_model, d_model]
                 var bias = gpt.Weights[$"h.{layer}.attn.c_attn.bias"].narrow(0, 0, dModel);     // [d_model]
                 var queries = cache["normalized", layer, "ln1"].matmul(weight) + bias;            // [batch, pos, d_model]
-                var (mine, failure) = Attempt(SplitHeadsExercise, $"SplitHeads on layer {layer}'s queries", () => splitHeads(queries, gpt.Config.NHeads));
+                var (mine, failure) = Attempt(SplitHeadsExercise, $"SplitHeads on layer {layer}'s queries", () => splitHeads(Copy(queries), gpt.Config.NHeads));
                 if (failure is not null) return failure;
                 var reference = cache["q", layer].transpose(1, 2); // [batch, head, pos, d_head]
                 if (!mine!.shape.SequenceEqual(reference.shape))

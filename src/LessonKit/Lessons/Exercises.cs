@@ -16,10 +16,11 @@ public static partial class Exercises
     /// Compares a tensor you computed with the model's (a hook value from the cache, for example): shape first, then
     /// every value within <paramref name="tolerance"/> (plus the same relative tolerance), with -∞ (masked scores)
     /// required in the same places. Says where the first difference is, and whether yours looks transposed or
-    /// scaled by a constant.
+    /// scaled by a constant. <paramref name="hint"/> is what to suggest when the values differ for none of those
+    /// reasons (by default: check each step and the slices of the weights): say where to look in this cell.
     /// <code>Exercises.CheckMatches("Q of head 3", myQ, cache["q", layer][0, .., head, ..])</code>
     /// </summary>
-    public static CheckResult CheckMatches(string what, Tensor yours, Tensor model, double tolerance = TensorComparison.DefaultAbsolute)
+    public static CheckResult CheckMatches(string what, Tensor yours, Tensor model, double tolerance = TensorComparison.DefaultAbsolute, string? hint = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(what);
         ArgumentNullException.ThrowIfNull(model);
@@ -51,7 +52,8 @@ public static partial class Exercises
                 "A constant factor usually means a missing or extra scale, such as 1/√d_head.", evidence);
         if (model.Dimensions >= 2 && model.shape[^1] == model.shape[^2] && TensorComparison.Close(yours.transpose(-2, -1), model, tolerance, tolerance))
             return CheckResult.Fail(what, "yours is the model's with the last two axes swapped (transposed).", "Check which axis is which, e.g. [query, key] vs [key, query].", evidence);
-        return CheckResult.Fail(what, "the values differ from the model's.", "Check each step against the formula, and the weights' slices: which columns belong to this head?", evidence);
+        return CheckResult.Fail(what, "the values differ from the model's.",
+            hint ?? "Check each step against the formula, and the weights' slices: which columns belong to this head?", evidence);
     }
 
     private static string ShapeHint(Tensor yours, Tensor model)
@@ -89,25 +91,38 @@ public static partial class Exercises
         return TensorComparison.Close(a, rebuilt, 1e-4, 1e-3) ? mean : null;
     }
 
-    /// <summary>Runs learner code; NotImplementedException means "not done yet", anything else is reported.</summary>
-    private static (T? Value, CheckResult? Problem) Attempt<T>(string exercise, string function, Func<T> run) where T : class
+    /// <summary>
+    /// Runs learner code; NotImplementedException means "not done yet", anything else is reported, and so is a null or
+    /// already disposed tensor. Give the code copies of the checker's inputs (<see cref="Copy"/>), so that code which
+    /// changes its inputs in place cannot change what the checker compares with.
+    /// </summary>
+    private static (T? Value, CheckResult? Problem) Attempt<T>(string exercise, string function, Func<T> run)
     {
         try
         {
             var value = run();
-            return value is null
-                ? (null, CheckResult.Fail(exercise, $"{function} returned null.", "Return the tensor you computed."))
-                : (value, null);
+            if (value is null)
+                return (default, CheckResult.Fail(exercise, $"{function} returned null.", "Return the tensor you computed."));
+            if (value is Tensor { IsInvalid: true })
+                return (default, CheckResult.Fail(exercise,
+                    $"{function}: your function returned a tensor that was already disposed (freed), so its values are gone.",
+                    "Don't put the result in a `using` (`using var result = ...` frees it as the function returns). If your function " +
+                    "opens its own torch.NewDisposeScope(), return result.MoveToOuterDisposeScope() so the result outlives the scope."));
+            return (value, null);
         }
         catch (NotImplementedException)
         {
-            return (null, CheckResult.NotDone(exercise, function));
+            return (default, CheckResult.NotDone(exercise, function));
         }
         catch (Exception e)
         {
-            return (null, CheckResult.Fail(exercise, $"{function} threw {e.GetType().Name}: {FirstLine(e.Message)}", HintFor(e)));
+            return (default, CheckResult.Fail(exercise, $"{function} threw {e.GetType().Name}: {FirstLine(e.Message)}", HintFor(e)));
         }
     }
+
+    /// <summary>A fresh copy of a checker's input for learner code, which may change its inputs in place (<c>q.div_(...)</c>).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(input))]
+    private static Tensor? Copy(Tensor? input) => input?.clone();
 
     private static string FirstLine(string message)
     {
@@ -125,7 +140,8 @@ public static partial class Exercises
                    "For the scores q·kᵀ: torch.einsum(\"bhqd,bhkd->bhqk\", q, k).";
         if (message.Contains("cannot be multiplied", StringComparison.OrdinalIgnoreCase) || message.Contains("mat1 and mat2", StringComparison.OrdinalIgnoreCase)
             || message.Contains("Expected size for first two dimensions", StringComparison.OrdinalIgnoreCase))
-            return "A matmul got shapes that do not fit. q·kᵀ needs k with its last two axes swapped: k.transpose(-2, -1).";
+            return "A matrix product (mm, bmm) got shapes that do not fit. q·kᵀ needs k with its last two axes swapped: k.transpose(-2, -1); " +
+                   "torch.einsum(\"bhqd,bhkd->bhqk\", q, k) does it for you.";
         if (message.Contains("must match the size", StringComparison.OrdinalIgnoreCase) || message.Contains("shape", StringComparison.OrdinalIgnoreCase))
             return "Two tensors' shapes do not fit together. Print the .shape of each step to see where.";
         if (message.Contains("dtype", StringComparison.OrdinalIgnoreCase) || message.Contains("Bool", StringComparison.OrdinalIgnoreCase))

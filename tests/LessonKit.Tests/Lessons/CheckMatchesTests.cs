@@ -76,6 +76,18 @@ public class CheckMatchesTests
     }
 
     [Fact]
+    public void A_difference_without_a_known_cause_gets_the_cell_s_own_hint()
+    {
+        var learner = Sample().clone();
+        learner[2, 1] = torch.tensor(9f);
+        Assert.Contains("which columns belong to this head", Exercises.CheckMatches("Q", learner, Sample()).Hint);
+        var result = Exercises.CheckMatches("z", learner, Sample(), hint: "Run the check of Exercise 2.");
+        Assert.Equal("Run the check of Exercise 2.", result.Hint);
+        // Causes the check can name keep their own hint.
+        Assert.Contains("reverse order", Exercises.CheckMatches("Q", Sample().t(), Sample(), hint: "Run the check of Exercise 2.").Hint);
+    }
+
+    [Fact]
     public void Nan_is_reported()
     {
         var learner = Sample().clone();

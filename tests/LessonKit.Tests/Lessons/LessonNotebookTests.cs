@@ -92,7 +92,7 @@ public sealed class LessonRunner
 
 /// <summary>
 /// Both lessons, unchanged, pass the runner's <c>check</c> and run end to end on the tiny checkpoint; the solutions
-/// folded under the exercises of Lesson 2.2 pass their checkers.
+/// folded under the exercises of both lessons pass their checkers.
 /// </summary>
 [Trait("Category", "Lessons")]
 [Collection(LessonProcesses.Name)]
@@ -108,14 +108,22 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
     }
 
     [Fact]
-    public void Lesson_2_1_passes_check_and_runs_end_to_end_on_tiny_gpt2()
+    public void Lesson_2_1_passes_check_and_runs_end_to_end_on_tiny_gpt2_with_the_exercise_not_done()
     {
         var executed = CheckAndRun(Lesson21, Notebook(Lesson21));
 
         Assert.All(OutputsOfCellsContaining(executed, "Exercises.CheckMatches"), text => Assert.StartsWith("✔", text));
+        var exercise = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray());
+        Assert.StartsWith("○ GPT-2's parameter count: not done yet", exercise);
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Head finder: attention from ' it'", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.Contains("Model sizes compared", StringComparison.Ordinal));
         Assert.Equal(6, AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
+        // The right answers must not be guessable from their position.
+        var rightLetters = AllOutputText(executed).Select(text => Regex.Match(text, @"\nAnswer: ([A-Z])\.")).Where(m => m.Success)
+            .Select(m => m.Groups[1].Value[0]).ToArray();
+        Assert.Equal(6, rightLetters.Length);
+        Assert.True(rightLetters.Distinct().Count() >= 3 && rightLetters.GroupBy(l => l).Max(g => g.Count()) <= 2,
+            $"the right answers are {string.Join(", ", rightLetters)}: spread them over the positions");
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "index.html")), "the submission cell saves the views");
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "head-view.html")));
     }
@@ -136,6 +144,18 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
     }
 
     [Fact]
+    public void The_folded_solution_of_lesson_2_1_passes_its_check()
+    {
+        var notebook = Notebook(Lesson21);
+        Assert.Equal(1, PutSolutionsIntoExerciseCells(notebook));
+
+        var executed = CheckAndRun(Lesson21, notebook, checkOriginal: false);
+
+        var exercise = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray());
+        Assert.StartsWith("✔ GPT-2's parameter count: right for all", exercise);
+    }
+
+    [Fact]
     public void The_folded_solutions_of_lesson_2_2_pass_their_checks()
     {
         var notebook = Notebook(Lesson22);
@@ -148,6 +168,27 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Equal(3, exercises.Length);
         Assert.All(exercises, text => Assert.StartsWith("✔", text));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("✔ your attention layer", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Tensor SplitHeads(", "Tensor SplitHeads(Tensor x, int nHeads) => x.reshape(x.shape[0], x.shape[1], x.shape[2] / nHeads, nHeads).permute(0, 3, 1, 2);",
+        "✘ the queries split by your SplitHeads:", "Exercise 3")]
+    [InlineData("Tensor ScaledDotProductAttention(", """
+        Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask) =>
+            torch.einsum("bhqk,bhkd->bhqd", torch.einsum("bhqd,bhkd->bhqk", q, k).masked_fill(mask.logical_not(), double.NegativeInfinity).softmax(-1), v);
+        """, "✘ z from your ScaledDotProductAttention and CausalMask:", "Exercises 1 and 2")]
+    public void The_whole_layer_cell_names_the_function_that_is_off(string function, string wrongSolution, string verdict, string hint)
+    {
+        var notebook = Notebook(Lesson22);
+        PutSolutionsIntoExerciseCells(notebook);
+        var exercise = Cells(notebook).Single(c => Source(c).TrimStart().StartsWith(function, StringComparison.Ordinal));
+        exercise["source"] = new JsonArray(JsonValue.Create(wrongSolution));
+
+        var executed = CheckAndRun(Lesson22, notebook, checkOriginal: false);
+
+        var layer = Assert.Single(Cells(executed).Where(c => Source(c).Contains("CheckYourAttentionLayer()", StringComparison.Ordinal)).SelectMany(Texts));
+        Assert.StartsWith(verdict, layer);
+        Assert.Contains(hint, layer);
     }
 
     private JsonNode Notebook(string fileName) => JsonNode.Parse(File.ReadAllText(runner.LessonPath(fileName)))!;
