@@ -16,6 +16,9 @@ public sealed record HookPoint(string Name, int? Layer)
 
 /// <summary>
 /// A function run at a hook point: it gets the activation and the hook point, and returns a tensor to use
-/// instead, or <c>null</c> to keep the activation as it is.
+/// instead, or <c>null</c> to keep the activation as it is. An in-place edit (<c>act.mul_(0)</c>) changes this run.
+/// The activation it gets, and every tensor it makes, are the caller's like any other tensor made in a cell: a hook
+/// may store them for later (<c>saved = act</c>) and they stay valid after the run, until the dispose scope around
+/// the run ends (or until garbage collection when there is none).
 /// </summary>
 public delegate TorchSharp.torch.Tensor? HookFunction(TorchSharp.torch.Tensor activation, HookPoint hook);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LessonKit;
@@ -12,12 +13,15 @@ internal sealed class HookRunner
     private readonly IReadOnlyDictionary<string, HookFunction[]> _hooks;
     private readonly ActivationCache? _cache;
     private readonly Func<string, bool>? _cacheFilter;
+    private readonly DisposeScope? _learnerScope;
 
+    /// <summary>Made where the learner asks for the run: the dispose scope open there (if any) receives what hooks make.</summary>
     public HookRunner(IReadOnlyDictionary<string, HookFunction[]>? hooks = null, ActivationCache? cache = null, Func<string, bool>? cacheFilter = null)
     {
         _hooks = hooks ?? new Dictionary<string, HookFunction[]>();
         _cache = cache;
         _cacheFilter = cacheFilter;
+        _learnerScope = torch.CurrentDisposeScope;
     }
 
     /// <summary>A runner that watches nothing: the plain forward pass.</summary>
@@ -41,16 +45,25 @@ internal sealed class HookRunner
         return activation;
     }
 
-    private static Tensor RunOne(HookFunction function, HookPoint point, Tensor activation)
+    private Tensor RunOne(HookFunction function, HookPoint point, Tensor activation)
     {
         Tensor? replacement;
-        try
+        using (var hookScope = torch.NewDisposeScope())
         {
-            replacement = function(activation, point);
-        }
-        catch (Exception error)
-        {
-            throw new HookException(point.Name, error);
+            try
+            {
+                // The hook gets its own handle on the activation's memory: an in-place edit reaches this pass, and the
+                // hook may keep the handle, or dispose it, without touching the pass's own.
+                replacement = function(activation.alias(), point);
+            }
+            catch (Exception error)
+            {
+                throw new HookException(point.Name, error);
+            }
+            // What the hook made (that handle, a copy it kept for later, its replacement) is the learner's, as any tensor
+            // made in a cell: it lives until the learner's dispose scope ends, or until garbage collection if there is none,
+            // not only until the end of this pass.
+            hookScope.MoveToOther(_learnerScope, [.. hookScope.DisposablesView]);
         }
         if (replacement is null || ReferenceEquals(replacement, activation)) return activation;
         if (replacement.IsInvalid)

@@ -34,20 +34,24 @@ internal sealed class Gpt2LayerNorm : nn.Module
     /// <summary>[batch, pos, d_model] → [batch, pos, d_model].</summary>
     public Tensor Forward(Tensor x, HookRunner hooks)
     {
-        if (hooks.HasHook(_hookScale))
+        // The fused kernel normalizes; the scale is computed on the side only when something watches it.
+        if (!hooks.Watches(_hookScale))
+            return hooks.Run(_hookNormalized, nn.functional.layer_norm(x, _shape, weight, bias, _eps));
+
+        var scale = (x.var([-1], unbiased: false, keepdim: true) + _eps).sqrt(); // [batch, pos, 1]
+        if (!hooks.HasHook(_hookScale))
         {
-            // A hook may change the scale, so normalize by whatever it returns.
-            var centered = x - x.mean([-1], keepdim: true);
-            var scale = hooks.Run(_hookScale, (centered.square().mean([-1], keepdim: true) + _eps).sqrt());
-            return hooks.Run(_hookNormalized, centered / scale * weight + bias);
+            hooks.Run(_hookScale, scale); // cached only: the output stays the fused kernel's, so caching changes no number
+            return hooks.Run(_hookNormalized, nn.functional.layer_norm(x, _shape, weight, bias, _eps));
         }
 
-        // The fused kernel; the scale is computed on the side only when it is cached, so caching never changes the numbers.
-        if (hooks.Caches(_hookScale))
-        {
-            var variance = x.var([-1], unbiased: false, keepdim: true);
-            hooks.Run(_hookScale, (variance + _eps).sqrt());
-        }
-        return hooks.Run(_hookNormalized, nn.functional.layer_norm(x, _shape, weight, bias, _eps));
+        // A hook may change the scale (in place, or by returning another tensor): then normalize by what it left.
+        // One that changed no value gets the fused kernel's output, so a watching hook changes no number either.
+        using var original = scale.clone();
+        var hooked = hooks.Run(_hookScale, scale);
+        var normalized = hooked.eq(original).all().ToBoolean()
+            ? nn.functional.layer_norm(x, _shape, weight, bias, _eps)
+            : (x - x.mean([-1], keepdim: true)) / hooked * weight + bias;
+        return hooks.Run(_hookNormalized, normalized);
     }
 }

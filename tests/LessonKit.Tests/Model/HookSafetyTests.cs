@@ -46,6 +46,49 @@ public class HookSafetyTests : IClassFixture<TinyModelFixture>
         Assert.True(TensorAssert.Identical(weightsBefore, model.PositionEmbeddingWeights));
     }
 
+    [Fact]
+    public void WhatAHookStoresOutlivesTheRun()
+    {
+        // TransformerLens's way of saving activations: keep the tensor the hook gets, or a copy of it.
+        using var tokens = TinyGpt2.ReferenceTokens();
+        Tensor? saved = null, copy = null;
+        using var logits = _shared.RunWithHooks(tokens,
+            ("blocks.1.hook_resid_post", (act, hook) => { saved = act; copy = act.clone(); return null; }));
+        var (_, cache) = _shared.RunWithCache(tokens, ["blocks.1.hook_resid_post"]);
+        using (cache)
+        {
+            Assert.True(TensorAssert.Identical(cache["resid_post", 1], saved!));
+            Assert.True(TensorAssert.Identical(cache["resid_post", 1], copy!));
+        }
+        saved!.Dispose();
+        copy!.Dispose();
+    }
+
+    [Fact]
+    public void WhatAHookMakesInsideADisposeScopeEndsWithThatScope()
+    {
+        using var tokens = TinyGpt2.ReferenceTokens();
+        Tensor? copy = null;
+        using (torch.NewDisposeScope())
+        {
+            using var logits = _shared.RunWithHooks(tokens, ("hook_embed", (act, hook) => { copy = act * 2; return null; }));
+            Assert.False(copy!.IsInvalid, "alive for the rest of the learner's scope");
+        }
+        Assert.True(copy.IsInvalid, "freed with the learner's scope");
+    }
+
+    [Fact]
+    public void AHookThatDisposesTheActivationItGotChangesNothing()
+    {
+        using var tokens = TinyGpt2.ReferenceTokens();
+        using var plain = _shared.Forward(tokens);
+        using var hooked = _shared.RunWithHooks(tokens, ("blocks.0.attn.hook_pattern", (act, hook) => { act.Dispose(); return null; }));
+        Assert.True(TensorAssert.Identical(plain, hooked));
+        var returnedDisposed = Assert.Throws<HookException>(() => _shared.RunWithHooks(tokens,
+            ("blocks.0.attn.hook_pattern", (act, hook) => { var doubled = act * 2; doubled.Dispose(); return doubled; })));
+        Assert.Contains("disposed", returnedDisposed.Message);
+    }
+
     [Theory]
     [InlineData("ln_final.hook_scale")]
     [InlineData("ln_final.hook_normalized")]

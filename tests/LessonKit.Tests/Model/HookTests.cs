@@ -134,6 +134,52 @@ public class HookTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
+    public void NoOpHooksOnEveryPointChangeNoNumber()
+    {
+        // A hook that reads, returns null, returns the activation or an equal copy: the logits stay bit-identical,
+        // on a whole prompt and on a KV-cache step (which takes other code paths).
+        HookFunction[] noOps = [(act, hook) => null, (act, hook) => act, (act, hook) => act.clone(), (act, hook) => act * 1];
+        using var plain = _model.Forward(_tokens);
+        foreach (var noOp in noOps)
+        {
+            var everywhere = _model.HookPointNames.Select(name => (name, noOp)).ToArray();
+            using var hooked = _model.RunWithHooks(_tokens, everywhere);
+            Assert.True(TensorAssert.Identical(plain, hooked));
+
+            using var cache = _model.NewKeyValueCache();
+            using var cachedHooked = _model.NewKeyValueCache();
+            using var prefix = _model.ForwardWithCache(_tokens[.., ..^1], cache);
+            using var prefixHooked = _model.ForwardWithCache(_tokens[.., ..^1], cachedHooked, everywhere);
+            using var step = _model.ForwardWithCache(_tokens[.., ^1..], cache);
+            using var stepHooked = _model.ForwardWithCache(_tokens[.., ^1..], cachedHooked, everywhere);
+            Assert.True(TensorAssert.Identical(prefix, prefixHooked));
+            Assert.True(TensorAssert.Identical(step, stepHooked));
+        }
+    }
+
+    [Fact]
+    public void AScaleHookRenormalizes()
+    {
+        // Doubling the final LayerNorm's scale halves the normalized vector before LayerNorm's weight and bias:
+        // normalized' - b = (normalized - b) / 2.
+        var (logits, cache) = _model.RunWithHooksAndCache(_tokens, name => name.StartsWith("ln_final", StringComparison.Ordinal));
+        using var _ = logits;
+        var (logits2, doubled) = _model.RunWithHooksAndCache(_tokens, name => name.StartsWith("ln_final", StringComparison.Ordinal),
+            ("ln_final.hook_scale", (act, hook) => act * 2));
+        using var __ = logits2;
+        using (cache)
+        using (doubled)
+        {
+            var bias = _model.Weights["ln_f.bias"];
+            TensorAssert.Close(doubled["scale"], cache["scale"] * 2, 1e-6, "the hooked scale is cached");
+            TensorAssert.Close(doubled["normalized"] - bias, (cache["normalized"] - bias) / 2, 1e-5, "normalized by the doubled scale");
+        }
+        // In place works the same way.
+        using var inPlace = _model.RunWithHooks(_tokens, ("ln_final.hook_scale", (act, hook) => { act.mul_(2); return null; }));
+        TensorAssert.Close(inPlace, logits2, 1e-5, "an in-place doubling");
+    }
+
+    [Fact]
     public void HookErrorsAreClearAndLeaveNothingBehind()
     {
         using var before = _model.Forward(_tokens);
