@@ -132,6 +132,8 @@ public sealed record Gpt2Config
         // does not implement; loading such a model anyway would give wrong numbers without a word.
         if (!Optional("scale_attn_weights", true, "true or false", ReadBool))
             throw new InvalidDataException("config.json sets scale_attn_weights = false (attention scores not divided by √d_head); LessonKit computes attention as GPT-2 does, with the scaling, and cannot load this model.");
+        if (!Optional("tie_word_embeddings", true, "true or false", ReadBool))
+            throw new InvalidDataException("config.json sets tie_word_embeddings = false (a separate unembedding matrix); GPT-2 unembeds with its token embedding, as LessonKit does, so it cannot load this model.");
         if (Optional("scale_attn_by_inverse_layer_idx", false, "true or false", ReadBool))
             throw new InvalidDataException("config.json sets scale_attn_by_inverse_layer_idx = true (scores also divided by the layer number); LessonKit computes attention as GPT-2 does and cannot load this model.");
 

@@ -26,10 +26,16 @@ internal static class Gpt2CheckpointLoader
                 $"{file.Path}: the checkpoint has no weights for {Describe(missing)}. Is it a GPT-2 checkpoint whose " +
                 "config.json matches it (n_layer, n_embd, vocab_size)?");
 
+        CheckUnembeddingIsTied(file, keyFor["wte.weight"]);
+
         using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in parameters)
         {
             var entry = file.Entries[keyFor[name]];
+            if (SafetensorsDTypes.Find(entry.DType) is not { IsFloatingPoint: true })
+                throw new InvalidDataException(
+                    $"{file.Path}: '{entry.Name}' is stored as {entry.DType}, but GPT-2's weights are floating-point numbers (F32, F16, BF16 or F64). " +
+                    "The file is damaged or is not a GPT-2 checkpoint; download it again.");
             if (!entry.Shape.SequenceEqual(parameter.shape))
                 throw new InvalidDataException(
                     $"{file.Path}: '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], but a model with this config.json needs " +
@@ -58,7 +64,28 @@ internal static class Gpt2CheckpointLoader
         return keyFor;
     }
 
-    // lm_head.weight is tied to wte.weight; attn.bias and attn.masked_bias are old buffers holding the causal mask.
+    /// <summary>
+    /// GPT-2 unembeds with the token embedding itself. A checkpoint that also ships <c>lm_head.weight</c> must hold the
+    /// same numbers there: different ones (a fine-tune that untied them) would be ignored, giving wrong logits.
+    /// </summary>
+    private static void CheckUnembeddingIsTied(SafetensorsFile file, string embeddingKey)
+    {
+        foreach (string key in new[] { "lm_head.weight", Prefix + "lm_head.weight" })
+            if (file.Entries.ContainsKey(key) && !HoldTheSameNumbers(file, key, embeddingKey))
+                throw new InvalidDataException(
+                    $"{file.Path}: '{key}' differs from '{embeddingKey}'. GPT-2 reuses the token embedding as its unembedding (tied weights), " +
+                    "and LessonKit computes logits that way; this checkpoint has a separate unembedding, so its logits would be wrong here.");
+    }
+
+    private static bool HoldTheSameNumbers(SafetensorsFile file, string first, string second)
+    {
+        if (file.Entries[first].DType == file.Entries[second].DType) return file.SameBytes(first, second); // no copies
+        using var a = file.Load(first);
+        using var b = file.Load(second);
+        return a.shape.SequenceEqual(b.shape) && a.eq(b).all().ToBoolean();
+    }
+
+    // lm_head.weight is tied to wte.weight (checked above); attn.bias and attn.masked_bias are old buffers holding the causal mask.
     private static bool IsIgnored(string name) =>
         name == "lm_head.weight" ||
         (name.StartsWith("h.", StringComparison.Ordinal) && (name.EndsWith(".attn.bias", StringComparison.Ordinal) || name.EndsWith(".attn.masked_bias", StringComparison.Ordinal)));

@@ -200,6 +200,41 @@ public sealed class SafetensorsFile : IDisposable
     }
 
     /// <summary>
+    /// Whether two tensors of the file hold the same bytes (same dtype and shape too), compared a slice at a time so
+    /// that no copy of either is made: how a loader checks that a duplicate (a tied <c>lm_head.weight</c>) is one.
+    /// </summary>
+    internal bool SameBytes(string first, string second)
+    {
+        ObjectDisposedException.ThrowIf(_file.IsClosed, this);
+        if (!_tensors.TryGetValue(first, out var a)) throw MissingTensor(first);
+        if (!_tensors.TryGetValue(second, out var b)) throw MissingTensor(second);
+        if (a.DType != b.DType || !a.Shape.SequenceEqual(b.Shape)) return false;
+        var left = new byte[StagingChunkBytes];
+        var right = new byte[StagingChunkBytes];
+        for (long done = 0, length = a.End - a.Begin; done < length;)
+        {
+            int count = (int)Math.Min(StagingChunkBytes, length - done);
+            ReadExactly(_dataStart + a.Begin + done, left.AsSpan(0, count), first);
+            ReadExactly(_dataStart + b.Begin + done, right.AsSpan(0, count), second);
+            if (!left.AsSpan(0, count).SequenceEqual(right.AsSpan(0, count))) return false;
+            done += count;
+        }
+        return true;
+    }
+
+    private void ReadExactly(long offset, Span<byte> buffer, string name)
+    {
+        while (buffer.Length > 0)
+        {
+            int read = RandomAccess.Read(_file, buffer, offset);
+            if (read == 0)
+                throw SafetensorsFormat.Invalid(Path, $"the file ended at byte {offset} while reading tensor '{name}'; it has changed since it was opened");
+            buffer = buffer[read..];
+            offset += read;
+        }
+    }
+
+    /// <summary>
     /// Staging slice for <see cref="LoadInto"/>: small enough to stay in cache while it is copied into a strided
     /// destination, large enough that system calls cost nothing.
     /// </summary>

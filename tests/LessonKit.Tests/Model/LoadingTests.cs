@@ -47,6 +47,43 @@ public sealed class LoadingTests : IDisposable
     }
 
     [Fact]
+    public void AnLmHeadThatDiffersFromTheTokenEmbeddingIsRefused()
+    {
+        // A fine-tune with its own unembedding: ignoring lm_head would give wrong logits without a word.
+        string untied = Variant("untied", tensors =>
+            [.. tensors, new("lm_head.weight", tensors.Single(t => t.Key == "wte.weight").Value + 0.001f)]);
+        var error = Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(untied));
+        Assert.Contains("'lm_head.weight' differs from 'wte.weight'", error.Message);
+
+        // The same numbers in another dtype are still tied.
+        string halfHead = Variant("tied-half", tensors =>
+        [
+            .. tensors.Select(t => new KeyValuePair<string, Tensor>(t.Key, t.Key == "wte.weight" ? t.Value.to(ScalarType.Float16).to(ScalarType.Float32) : t.Value)),
+            new("lm_head.weight", tensors.Single(t => t.Key == "wte.weight").Value.to(ScalarType.Float16)),
+        ]);
+        using var loaded = HookedGpt2.FromPretrained(halfHead);
+
+        string config = File.ReadAllText(Path.Combine(TinyGpt2.Directory, "config.json"));
+        string untiedConfig = Variant("untied-config", tensors => tensors);
+        File.WriteAllText(Path.Combine(untiedConfig, "config.json"), config.TrimEnd().TrimEnd('}') + ", \"tie_word_embeddings\": false}");
+        Assert.Contains("tie_word_embeddings = false", Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(untiedConfig)).Message);
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Int64)]
+    [InlineData(ScalarType.Int32)]
+    [InlineData(ScalarType.Bool)]
+    public void WeightsStoredAsIntegersAreRefused(ScalarType dtype)
+    {
+        // Converting them would load a model with silently wrong numbers (LayerNorm scales of 0 or 1, say).
+        string directory = Variant($"int-{dtype}", tensors =>
+            tensors.Select(t => new KeyValuePair<string, Tensor>(t.Key, t.Key == "ln_f.weight" ? t.Value.to(dtype) : t.Value)).ToList());
+        var error = Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(directory));
+        Assert.Contains("'ln_f.weight' is stored as", error.Message);
+        Assert.Contains("floating-point", error.Message);
+    }
+
+    [Fact]
     public void OldAttentionMaskBuffersAreIgnored()
     {
         string directory = Variant("buffers", tensors =>
