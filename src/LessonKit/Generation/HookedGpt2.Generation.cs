@@ -12,7 +12,8 @@ public sealed partial class HookedGpt2
     /// Continues <paramref name="prompt"/> and returns the prompt followed by the new text. Temperature 0 is greedy
     /// (always the most likely token); otherwise tokens are sampled, reproducibly for a given <paramref name="seed"/>,
     /// from the <paramref name="topK"/> most likely and/or the top-<paramref name="topP"/> probability mass.
-    /// Stops early at <c>&lt;|endoftext|&gt;</c> (not included in the text) unless <paramref name="stopAtEndOfText"/> is false.
+    /// Stops early at <c>&lt;|endoftext|&gt;</c> (not included in the text) unless <paramref name="stopAtEndOfText"/> is
+    /// false; then every <c>&lt;|endoftext|&gt;</c> generated stays in the text, where one document ends and the next begins.
     /// With <paramref name="useKvCache"/> each step reuses the keys and values of earlier positions instead of
     /// recomputing them; the tokens are the same either way.
     /// </summary>
@@ -21,7 +22,7 @@ public sealed partial class HookedGpt2
     {
         ArgumentNullException.ThrowIfNull(prompt);
         var newIds = GenerateSteps(prompt, maxNewTokens, temperature, topK, topP, seed, useKvCache, stopAtEndOfText)
-            .Where(step => step.TokenId != Gpt2Tokenizer.EndOfTextId)
+            .Where(step => !(stopAtEndOfText && step.TokenId == Gpt2Tokenizer.EndOfTextId))
             .Select(step => step.TokenId);
         return Tokenizer.Decode([.. Tokenizer.Encode(prompt), .. newIds]);
     }
@@ -52,7 +53,7 @@ public sealed partial class HookedGpt2
         if (promptIds.Count == 0) throw new ArgumentException("The prompt has no tokens; give at least one (ToTokens prepends <|endoftext|>).", nameof(promptIds));
         if ((long)promptIds.Count + maxNewTokens > Config.NCtx)
             throw new ArgumentException(
-                $"The prompt is {promptIds.Count} tokens and {maxNewTokens} new ones would make {(long)promptIds.Count + maxNewTokens}, but " +
+                $"The prompt is {promptIds.Count} token{(promptIds.Count == 1 ? "" : "s")} and {maxNewTokens} new ones would make {(long)promptIds.Count + maxNewTokens}, but " +
                 $"{Config.ModelName} reads at most {Config.NCtx} (NCtx). Ask for at most {Math.Max(0, Config.NCtx - promptIds.Count)} new tokens, or shorten the prompt.",
                 nameof(maxNewTokens));
         foreach (int id in promptIds)

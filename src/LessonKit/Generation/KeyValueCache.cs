@@ -8,6 +8,7 @@ namespace LessonKit;
 /// generating the next token computes attention for the new position only instead of the whole prefix again.
 /// Buffers are allocated once for the full context and filled in place.
 /// </summary>
+[Display.Formatting.TypeFormatterSource(typeof(Display.Formatting.SummaryFormatterSource), PreferredMimeTypes = ["text/html", "text/plain"])]
 public sealed class KeyValueCache : IDisposable
 {
     private readonly LayerKeyValueCache[] _layers;
@@ -47,6 +48,9 @@ public sealed class KeyValueCache : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    public override string ToString() => _disposed ? "KeyValueCache (disposed)" :
+        $"KeyValueCache: {Length} of {Capacity} positions filled, {_layers.Length} layers, {Batch} sequence{(Batch == 1 ? "" : "s")}";
 }
 
 /// <summary>One layer's cached keys and values: [batch, head, position, d_head] buffers and how much of them is filled.</summary>

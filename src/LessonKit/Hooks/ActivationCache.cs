@@ -1,4 +1,5 @@
 using System.Collections;
+using LessonKit.Display.Formatting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +11,7 @@ namespace LessonKit;
 /// (<c>cache["pattern", 0]</c>, <c>cache["scale", 0, "ln1"]</c>, <c>cache["resid_post", -1]</c>).
 /// The cache owns its tensors: <see cref="Dispose"/> frees them all.
 /// </summary>
+[TypeFormatterSource(typeof(SummaryFormatterSource), PreferredMimeTypes = ["text/html", "text/plain"])]
 public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisposable
 {
     private readonly Dictionary<string, Tensor> _activations;
@@ -79,8 +81,15 @@ public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisp
         _order.Clear();
     }
 
+    /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
+    public bool IsDisposed => _disposed;
+
     public override string ToString() =>
-        _disposed ? "ActivationCache (disposed)" : $"ActivationCache with {Count} activations: {string.Join(", ", _order.Take(6))}{(Count > 6 ? ", ..." : "")}";
+        _disposed ? "ActivationCache (disposed)" : $"ActivationCache with {Count} activation{(Count == 1 ? "" : "s")}: {string.Join(", ", _order.Take(6))}{(Count > 6 ? ", ..." : "")}";
+
+    /// <summary>Each cached name with its activation's shape (<c>[1, 12, 9, 9]</c>), in forward order; "disposed" for a freed one.</summary>
+    internal IEnumerable<(string Name, string Shape)> Shapes() =>
+        _order.Select(name => (name, _activations[name] is { IsInvalid: false } t ? $"[{string.Join(", ", t.shape)}]" : "disposed"));
 
     /// <summary>Keeps an activation. Called by the model during a forward pass.</summary>
     internal void Add(string name, Tensor activation)

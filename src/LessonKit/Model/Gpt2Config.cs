@@ -65,6 +65,8 @@ public sealed record Gpt2Config
             throw new ArgumentException($"Gpt2Config.DModel ({DModel}) must be a multiple of NHeads ({NHeads}) so that every head gets DModel / NHeads dimensions.");
         if (!(LayerNormEpsilon > 0) || double.IsInfinity(LayerNormEpsilon))
             throw new ArgumentException($"Gpt2Config.LayerNormEpsilon must be a small positive number, but it is {LayerNormEpsilon}.");
+        if (string.IsNullOrWhiteSpace(ModelName))
+            throw new ArgumentException("Gpt2Config.ModelName must be a name (messages and displays show it); leave it out to get \"custom\".");
         if (!SupportedActivations.Contains(ActivationFunction))
             throw new ArgumentException($"Gpt2Config.ActivationFunction '{ActivationFunction}' is not supported; use one of: {string.Join(", ", SupportedActivations)}.");
     }

@@ -24,13 +24,14 @@ public sealed partial class HookedGpt2
         RunWithHooksAndCache(tokens, namesFilter);
 
     /// <summary>
-    /// Runs the model and keeps only the named activations: full names (<c>blocks.0.attn.hook_pattern</c>) or
-    /// short names with a layer are resolved first, and an unknown name is an error that suggests the closest ones.
+    /// Runs the model and keeps only the named activations: full names (<c>blocks.0.attn.hook_pattern</c>, every one
+    /// of <see cref="HookPointNames"/>), or the short names of points outside the blocks (<c>embed</c>, <c>pos_embed</c>,
+    /// <c>scale</c> and <c>normalized</c> for <c>ln_final</c>). An unknown name is an error that suggests the closest ones.
     /// </summary>
     public (Tensor Logits, ActivationCache Cache) RunWithCache(Tensor tokens, IEnumerable<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var wanted = names.Select(CheckedHookName).ToHashSet(StringComparer.Ordinal);
+        var wanted = names.Select(ResolvedHookName).ToHashSet(StringComparer.Ordinal);
         return RunWithCache(tokens, wanted.Contains);
     }
 
@@ -68,6 +69,20 @@ public sealed partial class HookedGpt2
         }
         return hooks.GroupBy(h => h.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(h => h.Hook).ToArray(), StringComparer.Ordinal);
+    }
+
+    /// <summary>A full hook name for a full or outside-the-blocks short name; an unknown one is an ArgumentException.</summary>
+    private string ResolvedHookName(string name)
+    {
+        if (name is null) throw new ArgumentNullException(nameof(name), "A hook name in the list is null.");
+        try
+        {
+            return HookNames.Resolve(name, null, null, Config.NLayers);
+        }
+        catch (KeyNotFoundException unknown)
+        {
+            throw new ArgumentException(unknown.Message, nameof(name), unknown);
+        }
     }
 
     private string CheckedHookName(string name)

@@ -32,7 +32,8 @@ public sealed partial class HookedGpt2
         CheckIsTokenTensor(tokens);
         if (tokens.Dimensions > 2 || (tokens.Dimensions == 2 && tokens.shape[0] != 1))
             throw new ArgumentException($"Expected one sequence of token ids, [pos] or [1, pos], but this tensor is [{string.Join(", ", tokens.shape)}]. Index one row first.", nameof(tokens));
-        long[] ids = tokens.flatten().to(ScalarType.Int64).cpu().data<long>().ToArray();
+        long[] ids;
+        using (torch.NewDisposeScope()) ids = tokens.flatten().to(ScalarType.Int64).cpu().data<long>().ToArray(); // frees the temporaries
         foreach (long id in ids)
             if (id < 0 || id >= Tokenizer.VocabSize)
                 throw new ArgumentException($"Token id {id} is not in the tokenizer's vocabulary: ids go from 0 to {Tokenizer.VocabSize - 1}.", nameof(tokens));

@@ -1,3 +1,4 @@
+using LessonKit.Display.Formatting;
 using LessonKit.Model;
 using LessonKit.Text;
 using TorchSharp;
@@ -15,6 +16,7 @@ namespace LessonKit;
 /// Tensor pattern = cache["pattern", 0]; // [1, head, query, key]
 /// </code>
 /// </summary>
+[TypeFormatterSource(typeof(SummaryFormatterSource), PreferredMimeTypes = ["text/html", "text/plain"])]
 public sealed partial class HookedGpt2 : IDisposable
 {
     private readonly Gpt2Transformer _network;
@@ -82,7 +84,7 @@ public sealed partial class HookedGpt2 : IDisposable
         _network.Dispose();
     }
 
-    public override string ToString() =>
+    public override string ToString() => _disposed ? $"HookedGpt2 '{Config.ModelName}' (disposed)" :
         $"HookedGpt2 '{Config.ModelName}': {Config.NLayers} layers, {Config.NHeads} heads, d_model {Config.DModel}, " +
         $"context {Config.NCtx}, vocabulary {Config.DVocab}, {ParameterCount:N0} parameters, on {Device}";
 

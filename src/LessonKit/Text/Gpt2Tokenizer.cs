@@ -19,6 +19,7 @@ namespace LessonKit.Text;
 /// U+FFFD (the replacement character), as tiktoken and js-tiktoken do; such a string does not round-trip.</para>
 /// <para>Instances are immutable and safe to use from several threads.</para>
 /// </remarks>
+[Display.Formatting.TypeFormatterSource(typeof(Display.Formatting.SummaryFormatterSource), PreferredMimeTypes = ["text/html", "text/plain"])]
 public sealed class Gpt2Tokenizer
 {
     /// <summary>The id of <see cref="EndOfText"/> in GPT-2's vocabulary; also used as the "beginning of sequence" token.</summary>
@@ -106,6 +107,9 @@ public sealed class Gpt2Tokenizer
 
     /// <summary>The number of token ids: 50,257 for GPT-2 (ids 0 to 50,256).</summary>
     public int VocabSize => _tokenBytes.Length;
+
+    public override string ToString() =>
+        $"Gpt2Tokenizer: byte-level BPE, {VocabSize:N0} tokens, <|endoftext|> = {EndOfTextId}. Encode(text) gives ids, Decode(ids) gives text back.";
 
     /// <summary>Turns text into GPT-2 token ids. The empty string gives no ids.</summary>
     /// <param name="text">Any text.</param>

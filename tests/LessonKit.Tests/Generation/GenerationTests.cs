@@ -110,6 +110,20 @@ public class GenerationTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
+    public void WithoutStoppingEveryEndOfTextStaysInTheText()
+    {
+        // A model whose final LayerNorm always outputs <|endoftext|>'s embedding: every step picks it.
+        using var model = TinyGpt2.Load();
+        using (torch.no_grad())
+        {
+            model.Weights["ln_f.weight"].zero_();
+            model.Weights["ln_f.bias"].copy_(model.EmbeddingWeights[50256] * 100);
+        }
+        Assert.Equal("The cat<|endoftext|><|endoftext|><|endoftext|>", model.Generate("The cat", maxNewTokens: 3, temperature: 0, stopAtEndOfText: false));
+        Assert.Equal("The cat", model.Generate("The cat", maxNewTokens: 3, temperature: 0));
+    }
+
+    [Fact]
     public void BadArgumentsAreClearErrors()
     {
         Assert.Contains("at most", Assert.Throws<ArgumentException>(() => _model.GenerateSteps("The cat", maxNewTokens: 200)).Message);

@@ -62,6 +62,7 @@ public class Gpt2ConfigTests
     [Fact]
     public void ShapesTooLargeToBuildAreRefusedBeforeAnythingIsAllocated()
     {
+        Assert.Contains("ModelName", Assert.Throws<ArgumentException>(() => new Gpt2Config { ModelName = null! }.Validate()).Message);
         var overflow = Assert.Throws<ArgumentException>(() => new Gpt2Config { DModel = 1_000_000_000, NHeads = 1 }.Validate());
         Assert.Contains("4 × DModel", overflow.Message);
 

@@ -99,6 +99,11 @@ public class HookTests : IClassFixture<TinyModelFixture>
         using var ___ = logits2;
         using var ____ = byName;
         Assert.Equal(["hook_embed", "blocks.0.hook_resid_post"], byName.Keys.ToArray());
+        var (logits3, shortNames) = _model.RunWithCache(_tokens, ["embed", "scale"]);
+        using var _____ = logits3;
+        using (shortNames) Assert.Equal(["hook_embed", "ln_final.hook_scale"], shortNames.Keys.ToArray());
+        var inBlock = Assert.Throws<ArgumentException>(() => _model.RunWithCache(_tokens, ["pattern"]));
+        Assert.Contains("'blocks.0.attn.hook_pattern'", inBlock.Message);
         var bad = Assert.Throws<ArgumentException>(() => _model.RunWithCache(_tokens, ["blocks.0.hook_resid_pots"]));
         Assert.Contains("blocks.0.hook_resid_post", bad.Message);
     }
