@@ -34,7 +34,7 @@ public sealed class PipelineView : View
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(ids);
-        ArgumentNullException.ThrowIfNull(logits);
+        TensorReader.CheckAlive(logits, nameof(logits));
         ArgumentNullException.ThrowIfNull(tokenText);
         AttentionSource.CheckTokens(tokens);
         if (ids.Length != tokens.Length)
