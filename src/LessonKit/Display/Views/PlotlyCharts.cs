@@ -24,7 +24,7 @@ internal static class PlotlyCharts
         Scale((0, "#b2182b"), (0.25, "#ef8a62"), (0.5, "#ffffff"), (0.75, "#67a9cf"), (1, "#2166ac"));
 
     /// <summary>A token as an axis label: position first (so repeated tokens stay distinct), text escaped for Plotly.</summary>
-    public static string Label(int position, string token) => $"{position}: {HtmlText.Escape(TokenLabels.Visible(token))}";
+    public static string Label(int position, string token) => $"{position}: {HtmlText.Escape(TokenLabels.Label(token))}";
 
     /// <summary>Text escaped for Plotly, which renders a subset of HTML in titles and labels.</summary>
     public static string Text(string text) => HtmlText.Escape(text);
