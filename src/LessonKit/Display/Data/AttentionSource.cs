@@ -12,20 +12,30 @@ namespace LessonKit.Display.Data;
 internal sealed class AttentionSource
 {
     private readonly ActivationCache _cache;
+    private readonly int _shapeLayer;   // the layer whose pattern gave Batch, Heads and Length
 
-    /// <summary>Reads from <paramref name="cache"/>, showing the last <see cref="ViewLimits.MaxTokens"/> positions (see <see cref="SetWindow"/>).</summary>
-    public AttentionSource(ActivationCache cache, string[] tokens)
+    /// <summary>
+    /// Reads from <paramref name="cache"/>, showing the last <see cref="ViewLimits.MaxTokens"/> positions (see
+    /// <see cref="SetWindow"/>). The shape (batch, heads, positions) is read from <paramref name="layer"/>'s pattern
+    /// (which must be cached), or without a layer from the first cached one: a cache filtered to one layer's pattern
+    /// is enough for a view of that layer. Views that show every layer call <see cref="RequireLayers"/>.
+    /// </summary>
+    public AttentionSource(ActivationCache cache, string[] tokens, int? layer = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tokens);
         CheckTokens(tokens);
         _cache = cache;
         Layers = cache.Config.NLayers;
+        CachedLayers = Enumerable.Range(0, Layers).Where(l => cache.ContainsKey(PatternName(l))).ToArray();
+        // The shape comes from the layer asked for, or else from the first cached layer (not always layer 0).
+        if (layer is int asked) RequireLayers([_shapeLayer = CheckLayer(asked)]);
+        else if (CachedLayers.Count > 0) _shapeLayer = CachedLayers[0];
+        else RequireLayers(Enumerable.Range(0, Layers));   // throws: no layer's pattern is cached
 
-        Tensor first = cache["pattern", 0];
-        long[] shape = first.shape;
+        long[] shape = _cache["pattern", _shapeLayer].shape;
         if (shape.Length != 4 || shape[2] != shape[3])
-            throw new ArgumentException($"blocks.0.attn.hook_pattern should be [batch, head, query, key] with as many queries as keys, but its shape is [{string.Join(", ", shape)}].");
+            throw new ArgumentException($"{PatternName(_shapeLayer)} should be [batch, head, query, key] with as many queries as keys, but its shape is [{string.Join(", ", shape)}].");
         Batch = (int)shape[0];
         Heads = (int)shape[1];
         Length = (int)shape[2];
@@ -36,6 +46,46 @@ internal sealed class AttentionSource
         AllTokens = tokens;
         Window = TokenWindow.Last(Length, ViewLimits.MaxTokens);
         Tokens = tokens[Window.Start..Window.End];
+    }
+
+    /// <summary>The cache key of a layer's attention pattern.</summary>
+    public static string PatternName(int layer) => $"blocks.{layer}.attn.hook_pattern";
+
+    /// <summary>The layers whose pattern is in the cache.</summary>
+    public IReadOnlyList<int> CachedLayers { get; }
+
+    /// <summary>
+    /// Throws <see cref="KeyNotFoundException"/> naming the layers among <paramref name="layers"/> whose pattern is not
+    /// cached, and how to cache them. <paramref name="why"/> starts the message, e.g. "The model view shows every layer".
+    /// </summary>
+    public void RequireLayers(IEnumerable<int> layers, string? why = null)
+    {
+        int[] missing = layers.Where(l => !CachedLayers.Contains(l)).ToArray();
+        if (missing.Length == 0) return;
+        string subject = missing.Length == 1
+            ? $"the attention pattern of {LayerList(missing)} ({PatternName(missing[0])}) is"
+            : $"the attention patterns of {LayerList(missing)} ({PatternName(missing[0])}, ...) are";
+        string has = CachedLayers.Count == 0 ? "no layer's pattern" : LayerList(CachedLayers);
+        string how = missing.Length == 1 && Layers > 1
+            ? $"Cache it with model.RunWithCache(tokens, name => name == \"{PatternName(missing[0])}\"), every layer's with name => name.EndsWith(\"hook_pattern\"),"
+            : "Cache every layer's with model.RunWithCache(tokens, name => name.EndsWith(\"hook_pattern\")),";
+        throw new KeyNotFoundException(
+            (why is null ? char.ToUpperInvariant(subject[0]) + subject[1..] : $"{why}, but {subject}") +
+            $" not in the cache (it has {has}). {how} or everything with model.RunWithCache(tokens).");
+    }
+
+    /// <summary>"layer 3", "layers 0, 2-11".</summary>
+    public static string LayerList(IReadOnlyList<int> layers)
+    {
+        var parts = new List<string>();
+        for (int i = 0; i < layers.Count;)
+        {
+            int j = i;
+            while (j + 1 < layers.Count && layers[j + 1] == layers[j] + 1) j++;
+            parts.Add(j == i ? $"{layers[i]}" : $"{layers[i]}-{layers[j]}");
+            i = j + 1;
+        }
+        return (layers.Count == 1 ? "layer " : "layers ") + string.Join(", ", parts);
     }
 
     /// <summary>Throws when a token is null (an empty string is fine: it shows as ∅).</summary>
@@ -181,7 +231,7 @@ internal sealed class AttentionSource
     {
         Tensor pattern = _cache["pattern", layer];
         if (pattern.dim() != 4 || pattern.shape[1] != Heads || pattern.shape[2] != Length || pattern.shape[3] != Length)
-            throw new ArgumentException($"blocks.{layer}.attn.hook_pattern has shape [{string.Join(", ", pattern.shape)}], but block 0's is [{Batch}, {Heads}, {Length}, {Length}]; all layers must come from one forward pass.");
+            throw new ArgumentException($"{PatternName(layer)} has shape [{string.Join(", ", pattern.shape)}], but {PatternName(_shapeLayer)} has [{Batch}, {Heads}, {Length}, {Length}]; all layers must come from one forward pass.");
         return pattern;
     }
 }

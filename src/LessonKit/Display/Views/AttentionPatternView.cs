@@ -17,7 +17,7 @@ public sealed class AttentionPatternView : View
 
     internal AttentionPatternView(ActivationCache cache, int layer, int head, string[] tokens) : base("patterns")
     {
-        var source = new AttentionSource(cache, tokens);
+        var source = new AttentionSource(cache, tokens, layer);
         Layer = source.CheckLayer(layer);
         Head = source.CheckHead(head);
         _tokens = source.Tokens;

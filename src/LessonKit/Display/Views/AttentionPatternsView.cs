@@ -19,7 +19,7 @@ public sealed class AttentionPatternsView : View
 
     internal AttentionPatternsView(ActivationCache cache, int layer, string[] tokens) : base("patterns")
     {
-        var source = new AttentionSource(cache, tokens);
+        var source = new AttentionSource(cache, tokens, layer);
         Layer = source.CheckLayer(layer);
         Heads = source.Heads;
         _tokens = source.Tokens;

@@ -27,6 +27,7 @@ public sealed class HeadFinderView : View
     internal HeadFinderView(ActivationCache cache, string[] tokens, int fromPosition, int toPosition) : base("headfinder")
     {
         var source = new AttentionSource(cache, tokens);
+        source.RequireLayers(Enumerable.Range(0, source.Layers), "The head finder ranks the heads of every layer");
         int length = source.Length;
         if (fromPosition < 0 || fromPosition >= length)
             throw new ArgumentOutOfRangeException(nameof(fromPosition), fromPosition, $"fromPosition must be between 0 and {length - 1} (the text has {length} tokens): {TokenSearch.List(tokens)}.");

@@ -19,6 +19,7 @@ public sealed class ModelView : View
     internal ModelView(ActivationCache cache, string[] tokens) : base("modelview")
     {
         var source = new AttentionSource(cache, tokens);
+        source.RequireLayers(Enumerable.Range(0, source.Layers), "The model view shows every layer");
         Layers = source.Layers;
         Heads = source.Heads;
         _tokens = source.Tokens;
