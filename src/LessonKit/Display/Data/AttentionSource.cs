@@ -220,6 +220,46 @@ internal sealed class AttentionSource
         return rows.matmul(pattern.to_type(ScalarType.Float32)).matmul(columns.t());   // [.., size, n] then [.., size, size]
     }
 
+    /// <summary>
+    /// What softmax could not have produced in a layer's patterns (in the window, first prompt): NaN, ±∞, weights
+    /// outside [0, 1]. Only one head's pattern when <paramref name="head"/> is given.
+    /// </summary>
+    public PatternCheck Check(int layer, int? head = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        int n = Window.Count;
+        Tensor crop = Pattern(layer)[0].narrow(1, Window.Start, n).narrow(2, Window.Start, n).to_type(ScalarType.Float32);
+        if (head is int h) crop = crop[h];
+        long nan = crop.isnan().sum().item<long>(), infinite = crop.isinf().sum().item<long>();
+        Tensor finite = crop.masked_select(crop.isfinite());
+        if (finite.numel() == 0) return new PatternCheck(nan, infinite, 0, float.NaN, float.NaN);
+        // A little slack: a weight computed in low precision can land a hair past 1.
+        long outside = (finite.lt(-1e-5f) | finite.gt(1 + 1e-5f)).sum().item<long>();
+        return new PatternCheck(nan, infinite, outside, finite.min().item<float>(), finite.max().item<float>());
+    }
+
+    /// <summary>
+    /// A note for the reader when the patterns of <paramref name="layers"/> (or one head's) are not what softmax gives,
+    /// as after a hook scaled, negated or poisoned them; null when they are fine.
+    /// </summary>
+    public string? ValueNote(IEnumerable<int> layers, int? head = null)
+    {
+        var odd = layers.Select(l => (Layer: l, Check: Check(l, head))).Where(c => c.Check.IsOdd).ToArray();
+        if (odd.Length == 0) return null;
+        long nan = odd.Sum(c => c.Check.NaN), infinite = odd.Sum(c => c.Check.Infinite), outside = odd.Sum(c => c.Check.Outside);
+        var facts = new List<string>();
+        if (outside > 0)
+            facts.Add($"{outside:N0} weight{(outside == 1 ? " is" : "s are")} outside [0, 1] (from {odd.Where(c => c.Check.Outside > 0).Min(c => c.Check.Min):0.###} " +
+                      $"to {odd.Where(c => c.Check.Outside > 0).Max(c => c.Check.Max):0.###})");
+        if (nan > 0) facts.Add($"{nan:N0} {(nan == 1 ? "is" : "are")} NaN");
+        if (infinite > 0) facts.Add($"{infinite:N0} {(infinite == 1 ? "is" : "are")} infinite");
+        string what = head is int h ? $"L{odd[0].Layer}H{h}'s pattern is"
+            : odd.Length == 1 ? $"Layer {odd[0].Layer}'s patterns are"
+            : $"The patterns of {LayerList(odd.Select(c => c.Layer).ToArray())} are";
+        return $"{what} not softmax weights: {string.Join(", ", facts)}. Was the pattern changed by a hook? " +
+               "The colours clip to [0, 1] and show NaN as 0.";
+    }
+
     /// <summary>The attention every head of a layer pays from one query position to one key position: [head].</summary>
     public float[] FromTo(int layer, int query, int key)
     {
@@ -234,4 +274,16 @@ internal sealed class AttentionSource
             throw new ArgumentException($"{PatternName(layer)} has shape [{string.Join(", ", pattern.shape)}], but {PatternName(_shapeLayer)} has [{Batch}, {Heads}, {Length}, {Length}]; all layers must come from one forward pass.");
         return pattern;
     }
+}
+
+/// <summary>What in an attention pattern softmax could not have produced.</summary>
+/// <param name="NaN">How many weights are NaN.</param>
+/// <param name="Infinite">How many weights are ±∞.</param>
+/// <param name="Outside">How many finite weights are outside [0, 1].</param>
+/// <param name="Min">The smallest finite weight (NaN if none is finite).</param>
+/// <param name="Max">The largest finite weight (NaN if none is finite).</param>
+internal readonly record struct PatternCheck(long NaN, long Infinite, long Outside, float Min, float Max)
+{
+    /// <summary>Whether anything is off.</summary>
+    public bool IsOdd => NaN + Infinite + Outside > 0;
 }

@@ -23,6 +23,7 @@ public sealed class AttentionPatternView : View
         _tokens = source.Tokens;
         _offset = source.Window.Start;
         foreach (string note in source.Notes()) AddNote(note);
+        if (source.ValueNote([Layer], Head) is string odd) AddNote(odd);
         _values = source.Head(Layer, Head);
     }
 

@@ -25,6 +25,7 @@ public sealed class AttentionPatternsView : View
         _tokens = source.Tokens;
         _offset = source.Window.Start;
         foreach (string note in source.Notes()) AddNote(note);
+        if (source.ValueNote([Layer]) is string odd) AddNote(odd);
         _values = source.Layer(Layer);
         int n = _tokens.Length;
         _bits = AttentionPacking.BitsFor(Heads * QuantizedMatrix.StoredCount(n, n, triangular: true));

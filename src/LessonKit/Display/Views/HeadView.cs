@@ -42,6 +42,7 @@ public sealed class HeadView : View
         if (_missing.Length > 0)
             AddNote($"The cache has no attention pattern for {AttentionSource.LayerList(_missing)}, so the layer menu cannot show " +
                     $"{(_missing.Length == 1 ? "it" : "them")}. Cache every layer's with model.RunWithCache(tokens, name => name.EndsWith(\"hook_pattern\")).");
+        if (source.ValueNote(EmbeddedLayers) is string odd) AddNote(odd);
 
         _strongest = new (int, int, float)[Heads];
         foreach (int l in EmbeddedLayers)

@@ -25,6 +25,7 @@ public sealed class ModelView : View
         _tokens = source.Tokens;
         _offset = source.Window.Start;
         foreach (string note in source.Notes()) AddNote(note);
+        if (source.ValueNote(Enumerable.Range(0, Layers)) is string odd) AddNote(odd);
 
         int n = source.Window.Count;
         long heads = (long)Layers * Heads;

@@ -109,10 +109,11 @@ public sealed class PipelineView : View
         return norms;
     }
 
-    private static object AttentionData(ActivationCache cache, string[] tokens)
+    private object AttentionData(ActivationCache cache, string[] tokens)
     {
         var source = new AttentionSource(cache, tokens);
         source.RequireLayers(Enumerable.Range(0, source.Layers), "The attention stage shows every layer");
+        if (source.ValueNote(Enumerable.Range(0, source.Layers)) is string odd) AddNote(odd);
         int n = source.Window.Count, layers = source.Layers;
         // Each layer's thumbnail is at most 150 blocks wide, and all of them together stay within the page budget.
         int side = n;
