@@ -247,16 +247,22 @@ internal sealed class AttentionSource
         var odd = layers.Select(l => (Layer: l, Check: Check(l, head))).Where(c => c.Check.IsOdd).ToArray();
         if (odd.Length == 0) return null;
         long nan = odd.Sum(c => c.Check.NaN), infinite = odd.Sum(c => c.Check.Infinite), outside = odd.Sum(c => c.Check.Outside);
-        var facts = new List<string>();
+        var facts = new List<(long Count, string What)>();
         if (outside > 0)
-            facts.Add($"{outside:N0} weight{(outside == 1 ? " is" : "s are")} outside [0, 1] (from {odd.Where(c => c.Check.Outside > 0).Min(c => c.Check.Min):0.###} " +
-                      $"to {odd.Where(c => c.Check.Outside > 0).Max(c => c.Check.Max):0.###})");
-        if (nan > 0) facts.Add($"{nan:N0} {(nan == 1 ? "is" : "are")} NaN");
-        if (infinite > 0) facts.Add($"{infinite:N0} {(infinite == 1 ? "is" : "are")} infinite");
+        {
+            // (+ 0f turns -0, the largest weight of a negated pattern, into 0.)
+            float lowest = odd.Where(c => c.Check.Outside > 0).Min(c => c.Check.Min) + 0f, highest = odd.Where(c => c.Check.Outside > 0).Max(c => c.Check.Max) + 0f;
+            facts.Add((outside, $"outside [0, 1] (from {lowest:0.###} to {highest:0.###})"));
+        }
+        if (nan > 0) facts.Add((nan, "NaN"));
+        if (infinite > 0) facts.Add((infinite, "infinite"));
+        // "21 weights are outside [0, 1] (from 0 to 5), 3 are NaN"
+        string said = string.Join(", ", facts.Select((f, i) =>
+            $"{f.Count:N0} {(i > 0 ? "" : f.Count == 1 ? "weight " : "weights ")}{(f.Count == 1 ? "is" : "are")} {f.What}"));
         string what = head is int h ? $"L{odd[0].Layer}H{h}'s pattern is"
             : odd.Length == 1 ? $"Layer {odd[0].Layer}'s patterns are"
             : $"The patterns of {LayerList(odd.Select(c => c.Layer).ToArray())} are";
-        return $"{what} not softmax weights: {string.Join(", ", facts)}. Was the pattern changed by a hook? " +
+        return $"{what} not softmax weights: {said}. Was the pattern changed by a hook? " +
                "The colours clip to [0, 1] and show NaN as 0.";
     }
 
