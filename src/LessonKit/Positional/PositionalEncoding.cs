@@ -81,7 +81,7 @@ public static class PositionalEncoding
 
         Tensor x = matrix.to_type(ScalarType.Float64);
         // Each row divided by its length (the L2 norm along the last dimension): zero rows stay zero, and a row with a
-        // NaN or an infinity becomes NaN (∞/∞), so its similarities are NaN.
+        // NaN or an infinity gets a NaN (NaN/NaN or ∞/∞), so all its similarities are NaN.
         Tensor unit = x / x.norm(dim: -1, keepdim: true).clamp_min(1e-300);
         Tensor similarity = torch.empty(positions, positions, ScalarType.Float32);
         for (long start = 0; start < positions; start += blockRows)
