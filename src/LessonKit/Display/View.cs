@@ -96,12 +96,18 @@ public abstract class View
 
     /// <summary>
     /// Writes the view as a standalone HTML page (open it in any browser, offline) and returns the full path written.
-    /// Missing folders are created.
+    /// <paramref name="path"/> is a file path such as <c>out/attention.html</c>; missing folders are created, and an
+    /// existing file is replaced. A folder is refused with a message (rather than saved into under a made-up name, so the
+    /// path you give is always the file you get).
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, an existing folder or ends with a slash.</exception>
     public string SaveHtml(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
+        if (Directory.Exists(full) || Path.EndsInDirectorySeparator(path))
+            throw new ArgumentException(
+                $"'{path}' is a folder; SaveHtml needs the file to write, e.g. SaveHtml(\"{Path.Combine(path, Kind + ".html")}\").", nameof(path));
         if (Path.GetDirectoryName(full) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
         File.WriteAllText(full, ToStandaloneHtml(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         return full;

@@ -41,20 +41,67 @@ public static class PositionalEncoding
     /// <summary>
     /// The cosine similarity of every position with every other: [pos, pos], float32, 1 on the diagonal.
     /// <paramref name="encoding"/> is [pos, d_model] (or [1, pos, d_model]). A position whose vector is all zeros
-    /// has similarity 0 with every position.
+    /// has similarity 0 with every position; one with a NaN or infinite value has NaN with every position.
     /// </summary>
-    public static Tensor CosineSimilarity(Tensor encoding)
+    /// <remarks>
+    /// The result has pos² values (4 bytes each: 10 GB for 50,000 positions), so it is refused, before anything is
+    /// allocated, when it would need more than <see cref="SimilarityMemoryLimit"/>. For one pair of positions use
+    /// <see cref="CosineSimilarity(Tensor, int, int)"/>, which needs no matrix.
+    /// </remarks>
+    /// <exception cref="InsufficientMemoryException">The matrix would not fit comfortably in this machine's memory.</exception>
+    public static Tensor CosineSimilarity(Tensor encoding) => CosineSimilarity(encoding, SimilarityMemoryLimit);
+
+    /// <summary>
+    /// The most memory <see cref="CosineSimilarity(Tensor)"/> may use: a quarter of what this machine (or its container)
+    /// gives the process, so the model, the notebook and the learner's other tensors keep the rest.
+    /// </summary>
+    public static long SimilarityMemoryLimit => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+
+    /// <summary>The float64 rows worked on at once are about this large (64 MB).</summary>
+    private const long SimilarityBlockBytes = 64L << 20;
+
+    /// <summary><see cref="CosineSimilarity(Tensor)"/> with an explicit memory limit and block size (for tests).</summary>
+    internal static Tensor CosineSimilarity(Tensor encoding, long memoryLimit, long blockBytes = SimilarityBlockBytes)
     {
         using var scope = torch.NewDisposeScope();
-        Tensor x = AsMatrix(encoding).to_type(ScalarType.Float64);
-        Tensor unit = x / x.norm(1, keepdim: true).clamp_min(1e-300);   // each row scaled to length 1 (zero rows stay zero)
-        Tensor similarity = unit.matmul(unit.t()).to_type(ScalarType.Float32);
+        Tensor matrix = AsMatrix(encoding);
+        long positions = matrix.shape[0], width = matrix.shape[1];
+        // Rows are done a block at a time: a block's similarities are computed in float64 and rounded once into the
+        // float32 result, so no float64 [pos, pos] copy is ever made and every value is as accurate as float32 allows.
+        long blockRows = Math.Clamp(blockBytes / (8 * Math.Max(1, positions)), 1, Math.Max(1, positions));
+        long needed = 4 * positions * positions      // the float32 result
+                    + 2 * 8 * positions * width       // the encoding in float64, and its unit rows
+                    + 8 * blockRows * positions;      // one float64 block of rows
+        if (needed > memoryLimit)
+            throw new InsufficientMemoryException(
+                $"The cosine similarity of {positions:N0} positions with each other is a [{positions:N0}, {positions:N0}] matrix: it would need " +
+                $"{Bytes(needed)}, and this machine has {Bytes(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} of memory, of which this may use " +
+                $"{Bytes(memoryLimit)} (a quarter, so the model and the notebook keep the rest). Use fewer positions, e.g. CosineSimilarity(encoding[..1000]), or compare " +
+                "single pairs with CosineSimilarity(encoding, a, b), which builds no matrix.");
+
+        Tensor x = matrix.to_type(ScalarType.Float64);
+        // Each row divided by its length (the L2 norm along the last dimension): zero rows stay zero, and a row with a
+        // NaN or an infinity gets a NaN (NaN/NaN or ∞/∞), so all its similarities are NaN.
+        Tensor unit = x / x.norm(dim: -1, keepdim: true).clamp_min(1e-300);
+        Tensor similarity = torch.empty(positions, positions, ScalarType.Float32);
+        for (long start = 0; start < positions; start += blockRows)
+        {
+            long rows = Math.Min(blockRows, positions - start);
+            using var block = unit.narrow(0, start, rows).mm(unit.t());   // [rows, pos], float64: dot products of unit rows
+            using var target = similarity.narrow(0, start, rows);
+            target.copy_(block);                                          // rounded to float32
+        }
         return similarity.MoveToOuterDisposeScope();
     }
 
+    private static string Bytes(long bytes) => bytes >= 1L << 30
+        ? $"{bytes / (double)(1L << 30):0.0} GB"
+        : $"{bytes / (double)(1L << 20):0.0} MB";
+
     /// <summary>
     /// The cosine similarity between positions <paramref name="a"/> and <paramref name="b"/>:
-    /// <c>PE[a]·PE[b] / (|PE[a]| |PE[b]|)</c>, between -1 and 1 (0 if either vector is all zeros).
+    /// <c>PE[a]·PE[b] / (|PE[a]| |PE[b]|)</c>, between -1 and 1 (0 if either vector is all zeros, NaN if either has
+    /// a NaN or infinite value, as in the matrix of <see cref="CosineSimilarity(Tensor)"/>).
     /// </summary>
     public static float CosineSimilarity(Tensor encoding, int a, int b)
     {
@@ -64,7 +111,10 @@ public static class PositionalEncoding
         return (float)Cosine(values, cols, a, b);
     }
 
-    /// <summary>Cosine similarity of rows <paramref name="a"/> and <paramref name="b"/> of a row-major matrix, in double precision.</summary>
+    /// <summary>
+    /// Cosine similarity of rows <paramref name="a"/> and <paramref name="b"/> of a row-major matrix, in double
+    /// precision: 0 if either row is all zeros, NaN if either has a NaN or infinite value (it has no direction).
+    /// </summary>
     internal static double Cosine(float[] values, int cols, int a, int b)
     {
         double dot = 0, na = 0, nb = 0;
@@ -73,6 +123,8 @@ public static class PositionalEncoding
             double x = values[a * cols + c], y = values[b * cols + c];
             dot += x * y; na += x * x; nb += y * y;
         }
+        // A float squared never overflows a double, so na and nb are finite exactly when every value is.
+        if (!double.IsFinite(na) || !double.IsFinite(nb)) return double.NaN;
         return na > 0 && nb > 0 ? dot / Math.Sqrt(na * nb) : 0;
     }
 
@@ -84,7 +136,7 @@ public static class PositionalEncoding
 
     private static Tensor AsMatrix(Tensor encoding)
     {
-        ArgumentNullException.ThrowIfNull(encoding);
+        Display.Data.TensorReader.CheckAlive(encoding, nameof(encoding));
         if (encoding.dim() == 2) return encoding;
         if (encoding.dim() == 3 && encoding.shape[0] == 1) return encoding[0];
         throw new ArgumentException($"The encoding must be [position, d_model] (or [1, position, d_model]), but its shape is [{string.Join(", ", encoding.shape)}].", nameof(encoding));

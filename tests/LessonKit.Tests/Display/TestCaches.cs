@@ -86,4 +86,14 @@ internal static class TestCaches
     /// <summary>Token strings "t0", "t1", ... with a few nasty ones mixed in.</summary>
     public static string[] Tokens(int length, bool nasty = true) =>
         Enumerable.Range(0, length).Select(i => nasty && i < Nasty.Length ? Nasty[i] : $" tok{i}").ToArray();
+
+    /// <summary>Six token texts for a tiny model's run, with a lone space and a newline among them.</summary>
+    public static readonly string[] Words = ["a", " b", " ", " d", "\n", " f"];
+
+    /// <summary>A tiny random GPT-2 (3 layers × 2 heads) for views of real forward passes with hooks and filters.</summary>
+    public static HookedGpt2 TinyModel() =>
+        HookedGpt2.FromConfig(new Gpt2Config { NLayers = 3, NHeads = 2, DModel = 16, NCtx = 16, DVocab = 50 }, seed: 4);
+
+    /// <summary>Token ids for <see cref="TinyModel"/>, one per word of <see cref="Words"/>: [1, 6].</summary>
+    public static Tensor TinyTokens() => torch.tensor(new long[] { 1, 5, 9, 2, 7, 3 }, [1, 6]);
 }

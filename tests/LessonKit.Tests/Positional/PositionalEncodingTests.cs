@@ -89,4 +89,83 @@ public class PositionalEncodingTests
         using var flat = torch.ones(8);
         Assert.Contains("[position, d_model]", Assert.Throws<ArgumentException>(() => PositionalEncoding.CosineSimilarity(flat)).Message);
     }
+
+    [Fact]
+    public void TheSimilarityMatrixRefusesToOutgrowTheMachine()
+    {
+        // QA: CosineSimilarity(torch.ones(50000, 4)) built a 10 GB [pos, pos] result (and a 20 GB float64 one before it)
+        // and got the process OOM-killed. Pick a size that is over the limit on this machine, whatever its memory.
+        long limit = PositionalEncoding.SimilarityMemoryLimit;
+        Assert.Equal(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4, limit);
+        int positions = (int)Math.Sqrt(limit / 4.0) + 1000;   // its float32 [pos, pos] result alone is over the limit
+        using var tall = torch.zeros(positions, 1);
+        var refused = Assert.Throws<InsufficientMemoryException>(() => PositionalEncoding.CosineSimilarity(tall));
+        Assert.Contains($"{positions:N0} positions", refused.Message);
+        Assert.Contains(" GB", refused.Message);
+        Assert.Contains("this machine has", refused.Message);
+        Assert.Contains("CosineSimilarity(encoding, a, b)", refused.Message);
+        Assert.Contains("encoding[..", refused.Message);
+
+        // The limit is a parameter inside the library, so the refusal can be checked on a small input too.
+        using var pe = PositionalEncoding.Sinusoidal(1000, 8);
+        Assert.Throws<InsufficientMemoryException>(() => PositionalEncoding.CosineSimilarity(pe, memoryLimit: 1_000_000));
+        using var fits = PositionalEncoding.CosineSimilarity(pe, memoryLimit: 20_000_000);
+        Assert.Equal(new long[] { 1000, 1000 }, fits.shape);
+    }
+
+    [Fact]
+    public void TheSimilarityMatrixIsFloat32RoundedFromDoublePrecision()
+    {
+        // Built block by block in float64 (no float64 [pos, pos] copy), each value rounded once to float32: it equals the
+        // pairwise value computed in double precision to within one float32 step, and the diagonal is exactly 1.
+        using var scope = torch.NewDisposeScope();
+        Tensor encoding = torch.randn([300, 48], generator: new torch.Generator(5)) * 3;
+        Tensor matrix = PositionalEncoding.CosineSimilarity(encoding);
+        Assert.Equal(ScalarType.Float32, matrix.dtype);
+        float[] m = matrix.data<float>().ToArray();
+        for (int a = 0; a < 300; a += 7)
+            for (int b = 0; b < 300; b += 3)
+            {
+                float expected = PositionalEncoding.CosineSimilarity(encoding, a, b);
+                Assert.True(Math.Abs(m[a * 300 + b] - expected) <= 1.2e-7f, $"[{a}, {b}]: {m[a * 300 + b]} vs {expected}");
+            }
+        for (int p = 0; p < 300; p++) Assert.Equal(1f, m[p * 300 + p]);
+
+        // Rows are blocks in memory of at most SimilarityBlockBytes: a block boundary changes nothing.
+        Tensor small = PositionalEncoding.CosineSimilarity(encoding, memoryLimit: long.MaxValue, blockBytes: 300 * 8 * 7);   // 7 rows a block
+        Assert.Equal(m, small.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void ThePairAndTheMatrixBothSayNaNForNaNOrInfiniteInput()
+    {
+        // QA: the pair version returned 0 for a row with NaN while the matrix said NaN.
+        using var encoding = torch.tensor(new float[] { 1, 0, float.NaN, 1, 0, 1, float.PositiveInfinity, 0, 0, 0 }, [5, 2]);
+        using var matrix = PositionalEncoding.CosineSimilarity(encoding);
+        float[] m = matrix.data<float>().ToArray();
+        foreach (int odd in new[] { 1, 3 })   // position 1 has a NaN, position 3 an infinity
+            for (int other = 0; other < 5; other++)
+            {
+                Assert.True(float.IsNaN(PositionalEncoding.CosineSimilarity(encoding, odd, other)), $"pair ({odd}, {other})");
+                Assert.True(float.IsNaN(PositionalEncoding.CosineSimilarity(encoding, other, odd)), $"pair ({other}, {odd})");
+                Assert.True(float.IsNaN(m[odd * 5 + other]) && float.IsNaN(m[other * 5 + odd]), $"matrix [{odd}, {other}]");
+            }
+        Assert.Equal(0f, PositionalEncoding.CosineSimilarity(encoding, 0, 2), 6);   // finite rows are unaffected
+        Assert.Equal(0f, PositionalEncoding.CosineSimilarity(encoding, 0, 4));       // an all-zero row is still 0
+        Assert.Equal(0f, m[0 * 5 + 4]);
+    }
+
+    [Fact]
+    public void ADisposedEncodingIsNamedInsteadOfAnEmptyHandle()
+    {
+        var encoding = PositionalEncoding.Sinusoidal(4, 4);
+        encoding.Dispose();
+        foreach (var call in new Action[] { () => PositionalEncoding.CosineSimilarity(encoding), () => PositionalEncoding.CosineSimilarity(encoding, 0, 1) })
+        {
+            var e = Assert.Throws<ObjectDisposedException>(call);
+            Assert.Contains("'encoding'", e.Message);
+            Assert.Contains("disposed", e.Message);
+            Assert.DoesNotContain("empty handle", e.Message);
+        }
+    }
 }

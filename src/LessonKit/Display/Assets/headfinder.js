@@ -33,7 +33,7 @@ ns.modules.headfinder = function (root, d) {
     selected = i;
     var e = d.entries[i];
     caption.textContent = "Layer " + e.layer + " · head " + e.head + " (rank " + (i + 1) + "): " +
-      ns.fmt(e.score, 3) + " of the attention from position " + d.fromPosition + " goes to position " + d.toPosition;
+      e.score + " of the attention from position " + d.fromPosition + " goes to position " + d.toPosition;
     rows.forEach(function (r) { r.classList.toggle("lk-selected", parseInt(r.getAttribute("data-index"), 10) === i); });
     hm.redraw(function (r, c) { return get(i)[r * n + c]; }, mark);
     root.setAttribute("data-layer", String(e.layer));

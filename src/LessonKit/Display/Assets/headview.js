@@ -18,7 +18,7 @@ ns.modules.headview = function (root, d) {
   for (var l = 0; l < d.layers; l++) {
     var option = document.createElement("option");
     option.value = String(l);
-    option.textContent = d.data[String(l)] ? String(l) : l + " (not embedded)";
+    option.textContent = d.data[String(l)] ? String(l) : l + (d.missing.indexOf(l) >= 0 ? " (not cached)" : " (not embedded)");
     option.disabled = !d.data[String(l)];
     select.appendChild(option);
   }

@@ -21,16 +21,18 @@ internal static class AttentionPacking
 
     /// <summary>
     /// The strongest weight of the pattern at <paramref name="offset"/>, skipping the first query (which can only
-    /// attend to itself) when there is more than one position: (query, key, weight).
+    /// attend to itself) when there is more than one position: (query, key, weight). NaN weights are skipped; the
+    /// weight is NaN only if every one is.
     /// </summary>
     public static (int Query, int Key, float Weight) Strongest(float[] values, int offset, int n)
     {
-        (int, int, float) best = (0, 0, float.NegativeInfinity);
-        for (int q = n > 1 ? 1 : 0; q < n; q++)
+        int first = n > 1 ? 1 : 0;
+        (int, int, float) best = (first, 0, float.NaN);
+        for (int q = first; q < n; q++)
             for (int k = 0; k < n; k++)
             {
                 float w = values[offset + q * n + k];
-                if (w > best.Item3) best = (q, k, w);
+                if (w > best.Item3 || (float.IsNaN(best.Item3) && !float.IsNaN(w))) best = (q, k, w);
             }
         return best;
     }

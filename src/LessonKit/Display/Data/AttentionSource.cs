@@ -12,20 +12,30 @@ namespace LessonKit.Display.Data;
 internal sealed class AttentionSource
 {
     private readonly ActivationCache _cache;
+    private readonly int _shapeLayer;   // the layer whose pattern gave Batch, Heads and Length
 
-    /// <summary>Reads from <paramref name="cache"/>, showing the last <see cref="ViewLimits.MaxTokens"/> positions (see <see cref="SetWindow"/>).</summary>
-    public AttentionSource(ActivationCache cache, string[] tokens)
+    /// <summary>
+    /// Reads from <paramref name="cache"/>, showing the last <see cref="ViewLimits.MaxTokens"/> positions (see
+    /// <see cref="SetWindow"/>). The shape (batch, heads, positions) is read from <paramref name="layer"/>'s pattern
+    /// (which must be cached), or without a layer from the first cached one: a cache filtered to one layer's pattern
+    /// is enough for a view of that layer. Views that show every layer call <see cref="RequireLayers"/>.
+    /// </summary>
+    public AttentionSource(ActivationCache cache, string[] tokens, int? layer = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tokens);
         CheckTokens(tokens);
         _cache = cache;
         Layers = cache.Config.NLayers;
+        CachedLayers = Enumerable.Range(0, Layers).Where(l => cache.ContainsKey(PatternName(l))).ToArray();
+        // The shape comes from the layer asked for, or else from the first cached layer (not always layer 0).
+        if (layer is int asked) RequireLayers([_shapeLayer = CheckLayer(asked)]);
+        else if (CachedLayers.Count > 0) _shapeLayer = CachedLayers[0];
+        else RequireLayers(Enumerable.Range(0, Layers));   // throws: no layer's pattern is cached
 
-        Tensor first = cache["pattern", 0];
-        long[] shape = first.shape;
+        long[] shape = _cache["pattern", _shapeLayer].shape;
         if (shape.Length != 4 || shape[2] != shape[3])
-            throw new ArgumentException($"blocks.0.attn.hook_pattern should be [batch, head, query, key] with as many queries as keys, but its shape is [{string.Join(", ", shape)}].");
+            throw new ArgumentException($"{PatternName(_shapeLayer)} should be [batch, head, query, key] with as many queries as keys, but its shape is [{string.Join(", ", shape)}].");
         Batch = (int)shape[0];
         Heads = (int)shape[1];
         Length = (int)shape[2];
@@ -36,6 +46,46 @@ internal sealed class AttentionSource
         AllTokens = tokens;
         Window = TokenWindow.Last(Length, ViewLimits.MaxTokens);
         Tokens = tokens[Window.Start..Window.End];
+    }
+
+    /// <summary>The cache key of a layer's attention pattern.</summary>
+    public static string PatternName(int layer) => $"blocks.{layer}.attn.hook_pattern";
+
+    /// <summary>The layers whose pattern is in the cache.</summary>
+    public IReadOnlyList<int> CachedLayers { get; }
+
+    /// <summary>
+    /// Throws <see cref="KeyNotFoundException"/> naming the layers among <paramref name="layers"/> whose pattern is not
+    /// cached, and how to cache them. <paramref name="why"/> starts the message, e.g. "The model view shows every layer".
+    /// </summary>
+    public void RequireLayers(IEnumerable<int> layers, string? why = null)
+    {
+        int[] missing = layers.Where(l => !CachedLayers.Contains(l)).ToArray();
+        if (missing.Length == 0) return;
+        string subject = missing.Length == 1
+            ? $"the attention pattern of {LayerList(missing)} ({PatternName(missing[0])}) is"
+            : $"the attention patterns of {LayerList(missing)} ({PatternName(missing[0])}, ...) are";
+        string has = CachedLayers.Count == 0 ? "no layer's pattern" : LayerList(CachedLayers);
+        string how = missing.Length == 1 && Layers > 1
+            ? $"Cache it with model.RunWithCache(tokens, name => name == \"{PatternName(missing[0])}\"), every layer's with name => name.EndsWith(\"hook_pattern\"),"
+            : "Cache every layer's with model.RunWithCache(tokens, name => name.EndsWith(\"hook_pattern\")),";
+        throw new KeyNotFoundException(
+            (why is null ? char.ToUpperInvariant(subject[0]) + subject[1..] : $"{why}, but {subject}") +
+            $" not in the cache (it has {has}). {how} or everything with model.RunWithCache(tokens).");
+    }
+
+    /// <summary>"layer 3", "layers 0, 2-11".</summary>
+    public static string LayerList(IReadOnlyList<int> layers)
+    {
+        var parts = new List<string>();
+        for (int i = 0; i < layers.Count;)
+        {
+            int j = i;
+            while (j + 1 < layers.Count && layers[j + 1] == layers[j] + 1) j++;
+            parts.Add(j == i ? $"{layers[i]}" : $"{layers[i]}-{layers[j]}");
+            i = j + 1;
+        }
+        return (layers.Count == 1 ? "layer " : "layers ") + string.Join(", ", parts);
     }
 
     /// <summary>Throws when a token is null (an empty string is fine: it shows as ∅).</summary>
@@ -170,6 +220,52 @@ internal sealed class AttentionSource
         return rows.matmul(pattern.to_type(ScalarType.Float32)).matmul(columns.t());   // [.., size, n] then [.., size, size]
     }
 
+    /// <summary>
+    /// What softmax could not have produced in a layer's patterns (in the window, first prompt): NaN, ±∞, weights
+    /// outside [0, 1]. Only one head's pattern when <paramref name="head"/> is given.
+    /// </summary>
+    public PatternCheck Check(int layer, int? head = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        int n = Window.Count;
+        Tensor crop = Pattern(layer)[0].narrow(1, Window.Start, n).narrow(2, Window.Start, n).to_type(ScalarType.Float32);
+        if (head is int h) crop = crop[h];
+        long nan = crop.isnan().sum().item<long>(), infinite = crop.isinf().sum().item<long>();
+        Tensor finite = crop.masked_select(crop.isfinite());
+        if (finite.numel() == 0) return new PatternCheck(nan, infinite, 0, float.NaN, float.NaN);
+        // A little slack: a weight computed in low precision can land a hair past 1.
+        long outside = (finite.lt(-1e-5f) | finite.gt(1 + 1e-5f)).sum().item<long>();
+        return new PatternCheck(nan, infinite, outside, finite.min().item<float>(), finite.max().item<float>());
+    }
+
+    /// <summary>
+    /// A note for the reader when the patterns of <paramref name="layers"/> (or one head's) are not what softmax gives,
+    /// as after a hook scaled, negated or poisoned them; null when they are fine.
+    /// </summary>
+    public string? ValueNote(IEnumerable<int> layers, int? head = null)
+    {
+        var odd = layers.Select(l => (Layer: l, Check: Check(l, head))).Where(c => c.Check.IsOdd).ToArray();
+        if (odd.Length == 0) return null;
+        long nan = odd.Sum(c => c.Check.NaN), infinite = odd.Sum(c => c.Check.Infinite), outside = odd.Sum(c => c.Check.Outside);
+        var facts = new List<(long Count, string What)>();
+        if (outside > 0)
+        {
+            // (+ 0f turns -0, the largest weight of a negated pattern, into 0.)
+            float lowest = odd.Where(c => c.Check.Outside > 0).Min(c => c.Check.Min) + 0f, highest = odd.Where(c => c.Check.Outside > 0).Max(c => c.Check.Max) + 0f;
+            facts.Add((outside, $"outside [0, 1] (from {lowest:0.###} to {highest:0.###})"));
+        }
+        if (nan > 0) facts.Add((nan, "NaN"));
+        if (infinite > 0) facts.Add((infinite, "infinite"));
+        // "21 weights are outside [0, 1] (from 0 to 5), 3 are NaN"
+        string said = string.Join(", ", facts.Select((f, i) =>
+            $"{f.Count:N0} {(i > 0 ? "" : f.Count == 1 ? "weight " : "weights ")}{(f.Count == 1 ? "is" : "are")} {f.What}"));
+        string what = head is int h ? $"L{odd[0].Layer}H{h}'s pattern is"
+            : odd.Length == 1 ? $"Layer {odd[0].Layer}'s patterns are"
+            : $"The patterns of {LayerList(odd.Select(c => c.Layer).ToArray())} are";
+        return $"{what} not softmax weights: {said}. Was the pattern changed by a hook? " +
+               "The colours clip to [0, 1] and show NaN as 0.";
+    }
+
     /// <summary>The attention every head of a layer pays from one query position to one key position: [head].</summary>
     public float[] FromTo(int layer, int query, int key)
     {
@@ -181,7 +277,19 @@ internal sealed class AttentionSource
     {
         Tensor pattern = _cache["pattern", layer];
         if (pattern.dim() != 4 || pattern.shape[1] != Heads || pattern.shape[2] != Length || pattern.shape[3] != Length)
-            throw new ArgumentException($"blocks.{layer}.attn.hook_pattern has shape [{string.Join(", ", pattern.shape)}], but block 0's is [{Batch}, {Heads}, {Length}, {Length}]; all layers must come from one forward pass.");
+            throw new ArgumentException($"{PatternName(layer)} has shape [{string.Join(", ", pattern.shape)}], but {PatternName(_shapeLayer)} has [{Batch}, {Heads}, {Length}, {Length}]; all layers must come from one forward pass.");
         return pattern;
     }
+}
+
+/// <summary>What in an attention pattern softmax could not have produced.</summary>
+/// <param name="NaN">How many weights are NaN.</param>
+/// <param name="Infinite">How many weights are ±∞.</param>
+/// <param name="Outside">How many finite weights are outside [0, 1].</param>
+/// <param name="Min">The smallest finite weight (NaN if none is finite).</param>
+/// <param name="Max">The largest finite weight (NaN if none is finite).</param>
+internal readonly record struct PatternCheck(long NaN, long Infinite, long Outside, float Min, float Max)
+{
+    /// <summary>Whether anything is off.</summary>
+    public bool IsOdd => NaN + Infinite + Outside > 0;
 }

@@ -4,8 +4,9 @@ namespace LessonKit.Display.Data;
 
 /// <summary>
 /// A matrix of numbers packed small for a page: each value mapped linearly from [<see cref="Lo"/>, <see cref="Hi"/>]
-/// to an 8- or 16-bit integer, the bytes (little-endian) in base64. A causal attention pattern keeps only its
-/// lower triangle (row q holds keys 0..q), which halves the size. <c>core.js</c> decodes it.
+/// to an 8- or 16-bit integer, the bytes (little-endian) in base64; NaN is stored as 0, anything outside the range
+/// (±∞ included) as its nearer end. A causal attention pattern keeps only its lower triangle (row q holds keys
+/// 0..q), which halves the size. <c>core.js</c> decodes it.
 /// </summary>
 internal sealed record QuantizedMatrix(
     [property: JsonPropertyName("r")] int Rows,
@@ -37,9 +38,10 @@ internal sealed record QuantizedMatrix(
             int end = triangular ? r + 1 : cols;
             for (int c = 0; c < end; c++)
             {
+                // NaN is stored as 0 (white on both colour scales); values outside [lo, hi], ±∞ included, as the nearer end.
                 float v = values[r * cols + c];
-                int q = float.IsFinite(v) ? (int)Math.Round((v - lo) / (hi - lo) * max) : 0;
-                q = Math.Clamp(q, 0, max);
+                double t = ((float.IsNaN(v) ? 0 : v) - (double)lo) / ((double)hi - lo) * max;
+                int q = (int)Math.Round(Math.Clamp(t, 0, max));
                 if (bits == 8) bytes[i++] = (byte)q;
                 else { bytes[i++] = (byte)(q & 0xff); bytes[i++] = (byte)(q >> 8); }
             }

@@ -16,12 +16,26 @@ internal static class TensorReader
     }
 
     /// <summary>
+    /// Throws <see cref="ArgumentNullException"/> for null and <see cref="ObjectDisposedException"/> for a disposed
+    /// tensor (whose shape or values would otherwise fail deep inside TorchSharp with "Tensor invalid -- empty handle."),
+    /// naming the argument <paramref name="name"/>.
+    /// </summary>
+    public static void CheckAlive(Tensor? tensor, string name)
+    {
+        ArgumentNullException.ThrowIfNull(tensor, name);
+        if (tensor.IsInvalid)
+            throw new ObjectDisposedException(name,
+                $"The tensor passed as '{name}' has been disposed (by a `using var`, a .Dispose() or a dispose scope that ended), " +
+                "so its values are gone. Pass it before disposing it, or make it again (e.g. run the model again, or .clone() a tensor you want to keep).");
+    }
+
+    /// <summary>
     /// A [rows, cols] matrix from <paramref name="tensor"/>: [rows, cols] as is, or [1, rows, cols] (a batch of one,
     /// as <c>cache["hook_pos_embed"]</c>). Anything else is an error naming what was expected.
     /// </summary>
     public static (float[] Values, int Rows, int Cols) Matrix(Tensor tensor, string what)
     {
-        ArgumentNullException.ThrowIfNull(tensor, what);
+        CheckAlive(tensor, what);
         long[] shape = tensor.shape;
         if (shape.Length == 3 && shape[0] == 1) shape = [shape[1], shape[2]];
         if (shape.Length != 2)

@@ -69,7 +69,11 @@ internal static class HtmlText
         return sb.ToString();
     }
 
-    /// <summary>A number for an HTML attribute or CSS, always with a dot and no exponent surprises.</summary>
+    /// <summary>A number for the reader: <see cref="Num"/> when finite, else NaN, ∞ or -∞ (not a misleading 0).</summary>
+    public static string Value(double value, int decimals = 2) =>
+        double.IsNaN(value) ? "NaN" : double.IsPositiveInfinity(value) ? "∞" : double.IsNegativeInfinity(value) ? "-∞" : Num(value, decimals);
+
+    /// <summary>A number for an HTML attribute or CSS, always with a dot and no exponent surprises (0 when not finite).</summary>
     public static string Num(double value, int decimals = 2) =>
         double.IsFinite(value) ? Math.Round(value, decimals).ToString("0.####", CultureInfo.InvariantCulture) : "0";
 }

@@ -17,12 +17,13 @@ public sealed class AttentionPatternView : View
 
     internal AttentionPatternView(ActivationCache cache, int layer, int head, string[] tokens) : base("patterns")
     {
-        var source = new AttentionSource(cache, tokens);
+        var source = new AttentionSource(cache, tokens, layer);
         Layer = source.CheckLayer(layer);
         Head = source.CheckHead(head);
         _tokens = source.Tokens;
         _offset = source.Window.Start;
         foreach (string note in source.Notes()) AddNote(note);
+        if (source.ValueNote([Layer], Head) is string odd) AddNote(odd);
         _values = source.Head(Layer, Head);
     }
 

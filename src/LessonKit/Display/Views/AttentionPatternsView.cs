@@ -19,12 +19,13 @@ public sealed class AttentionPatternsView : View
 
     internal AttentionPatternsView(ActivationCache cache, int layer, string[] tokens) : base("patterns")
     {
-        var source = new AttentionSource(cache, tokens);
+        var source = new AttentionSource(cache, tokens, layer);
         Layer = source.CheckLayer(layer);
         Heads = source.Heads;
         _tokens = source.Tokens;
         _offset = source.Window.Start;
         foreach (string note in source.Notes()) AddNote(note);
+        if (source.ValueNote([Layer]) is string odd) AddNote(odd);
         _values = source.Layer(Layer);
         int n = _tokens.Length;
         _bits = AttentionPacking.BitsFor(Heads * QuantizedMatrix.StoredCount(n, n, triangular: true));

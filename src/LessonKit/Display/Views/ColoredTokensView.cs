@@ -73,7 +73,7 @@ public sealed class ColoredTokensView : View
             html.Append("<span class=\"lk-ct-tok\" data-pos=\"").Append(i).Append("\" data-value=\"").Append(shown)
                 .Append("\" style=\"background:").Append(background).Append(";color:").Append(color)
                 .Append("\" title=\"").Append(HtmlText.Escape($"position {i}: {TokenLabels.Quoted(_tokens[i])} = {shown}")).Append("\">")
-                .Append(HtmlText.Escape(TokenLabels.Visible(_tokens[i]))).Append("</span>");
+                .Append(HtmlText.Escape(TokenLabels.Label(_tokens[i]))).Append("</span>");
         }
         html.Append("</div><div class=\"lk-legend\"><span>").Append(HtmlText.Num(IsDiverging ? -Math.Max(Math.Abs(Min), Math.Abs(Max)) : 0, 3))
             .Append("</span><span class=\"lk-legend-bar ").Append(IsDiverging ? "lk-legend-div" : "lk-legend-seq").Append("\"></span><span>")

@@ -27,6 +27,7 @@ public sealed class HeadFinderView : View
     internal HeadFinderView(ActivationCache cache, string[] tokens, int fromPosition, int toPosition) : base("headfinder")
     {
         var source = new AttentionSource(cache, tokens);
+        source.RequireLayers(Enumerable.Range(0, source.Layers), "The head finder ranks the heads of every layer");
         int length = source.Length;
         if (fromPosition < 0 || fromPosition >= length)
             throw new ArgumentOutOfRangeException(nameof(fromPosition), fromPosition, $"fromPosition must be between 0 and {length - 1} (the text has {length} tokens): {TokenSearch.List(tokens)}.");
@@ -44,24 +45,27 @@ public sealed class HeadFinderView : View
         if (source.Window.Start > 0 || source.Window.End < length)
             AddNote($"The patterns show positions {source.Window.Start}-{source.Window.End - 1} of {length} (up to the query token).");
         if (source.Batch > 1) AddNote($"The cache holds a batch of {source.Batch} prompts; ranking the first.");
+        if (source.ValueNote(Enumerable.Range(0, source.Layers)) is string odd) AddNote(odd);
 
         // Rank every head by the weight at [query = from, key = to].
         var scores = new List<HeadScore>(source.Layers * source.Heads);
         for (int l = 0; l < source.Layers; l++)
         {
             float[] perHead = source.FromTo(l, fromPosition, toPosition);   // [head]
-            for (int h = 0; h < perHead.Length; h++) scores.Add(new HeadScore(l, h, float.IsFinite(perHead[h]) ? perHead[h] : 0f));
+            for (int h = 0; h < perHead.Length; h++) scores.Add(new HeadScore(l, h, perHead[h]));
         }
         Ranking = Rank(scores);
+        int nan = scores.Count(s => float.IsNaN(s.Attention));
+        if (nan > 0) AddNote($"{nan} head(s) have a NaN weight from {FromText} to {ToText}: they are ranked last.");
 
         int top = Math.Min(PatternsEmbedded, Ranking.Count), n = _tokens.Length;
         _bits = AttentionPacking.BitsFor(top * QuantizedMatrix.StoredCount(n, n, triangular: true));
         _patterns = Ranking.Take(top).Select(s => source.Head(s.Layer, s.Head)).ToArray();
     }
 
-    /// <summary>Sorts heads by attention, highest first; ties by layer, then head.</summary>
+    /// <summary>Sorts heads by attention, highest first, NaN last; ties by layer, then head.</summary>
     internal static IReadOnlyList<HeadScore> Rank(IEnumerable<HeadScore> scores) =>
-        scores.OrderByDescending(s => s.Attention).ThenBy(s => s.Layer).ThenBy(s => s.Head).ToArray();
+        scores.OrderBy(s => float.IsNaN(s.Attention)).ThenByDescending(s => s.Attention).ThenBy(s => s.Layer).ThenBy(s => s.Head).ToArray();
 
     /// <summary>The query position (the token doing the looking).</summary>
     public int FromPosition { get; }
@@ -105,7 +109,7 @@ public sealed class HeadFinderView : View
                 {
                     layer = Ranking[i].Layer,
                     head = Ranking[i].Head,
-                    score = Ranking[i].Attention,
+                    score = Ranking[i].Attention.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture),   // text: NaN and ∞ are not JSON numbers
                     m = AttentionPacking.Pack(p, 0, n, _bits),
                 }).ToArray(),
             };
@@ -123,7 +127,7 @@ public sealed class HeadFinderView : View
                 .Append("<td class=\"lk-num\">").Append(i + 1).Append("</td>")
                 .Append("<td>").Append(s.Name).Append("</td>")
                 .Append("<td class=\"lk-num\">").Append(s.Layer).Append("</td>")
-                .Append("<td class=\"lk-num\">").Append(HtmlText.Num(s.Attention, 3)).Append("</td>")
+                .Append("<td class=\"lk-num\">").Append(HtmlText.Value(s.Attention, 3)).Append("</td>")
                 .Append("<td><span class=\"lk-bar\" style=\"width:").Append(HtmlText.Num(Math.Clamp(s.Attention, 0, 1) * 120, 1)).Append("px\"></span></td></tr>");
         }
         html.Append("</tbody></table>");

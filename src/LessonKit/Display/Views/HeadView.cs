@@ -16,10 +16,11 @@ public sealed class HeadView : View
     private readonly (int Query, int Key, float Weight)[] _strongest;
     private readonly string[] _tokens;
     private readonly int _offset;
+    private readonly int[] _missing;   // layers in the embedding range whose pattern is not cached
 
     internal HeadView(ActivationCache cache, string[] tokens, int layer) : base("headview")
     {
-        var source = new AttentionSource(cache, tokens);
+        var source = new AttentionSource(cache, tokens, layer);
         Layer = source.CheckLayer(layer);
         Layers = source.Layers;
         Heads = source.Heads;
@@ -32,10 +33,16 @@ public sealed class HeadView : View
         long perLayer = Heads * QuantizedMatrix.StoredCount(n, n, triangular: true);
         int fit = (int)Math.Clamp(ViewLimits.MaxEmbeddedValues / Math.Max(1, perLayer), 1, Layers);
         int first = Math.Clamp(Layer - fit / 2, 0, Layers - fit);
-        EmbeddedLayers = Enumerable.Range(first, fit).ToArray();
+        // Only cached layers can be embedded: a cache filtered to one layer's pattern shows that layer alone.
+        EmbeddedLayers = Enumerable.Range(first, fit).Where(source.CachedLayers.Contains).ToArray();
         if (fit < Layers)
             AddNote((fit == 1 ? $"Only layer {first} of {Layers} is embedded" : $"Layers {first}-{first + fit - 1} of {Layers} are embedded") +
                     $": all of them would make the page too large at {n} tokens. Use Plots.HeadView(cache, tokens, layer: L) to see layer L.");
+        _missing = Enumerable.Range(first, fit).Where(l => !source.CachedLayers.Contains(l)).ToArray();
+        if (_missing.Length > 0)
+            AddNote($"The cache has no attention pattern for {AttentionSource.LayerList(_missing)}, so the layer menu cannot show " +
+                    $"{(_missing.Length == 1 ? "it" : "them")}. Cache every layer's with model.RunWithCache(tokens, name => name.EndsWith(\"hook_pattern\")).");
+        if (source.ValueNote(EmbeddedLayers) is string odd) AddNote(odd);
 
         _strongest = new (int, int, float)[Heads];
         foreach (int l in EmbeddedLayers)
@@ -82,6 +89,7 @@ public sealed class HeadView : View
         offset = _offset,
         tokens = TokenLabels.ShortAll(_tokens),
         full = _tokens.Select(TokenLabels.Quoted).ToArray(),
+        missing = _missing,
         data = _data,
     };
 

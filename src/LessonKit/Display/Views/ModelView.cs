@@ -19,11 +19,13 @@ public sealed class ModelView : View
     internal ModelView(ActivationCache cache, string[] tokens) : base("modelview")
     {
         var source = new AttentionSource(cache, tokens);
+        source.RequireLayers(Enumerable.Range(0, source.Layers), "The model view shows every layer");
         Layers = source.Layers;
         Heads = source.Heads;
         _tokens = source.Tokens;
         _offset = source.Window.Start;
         foreach (string note in source.Notes()) AddNote(note);
+        if (source.ValueNote(Enumerable.Range(0, Layers)) is string odd) AddNote(odd);
 
         int n = source.Window.Count;
         long heads = (long)Layers * Heads;

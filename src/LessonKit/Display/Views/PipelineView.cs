@@ -34,7 +34,7 @@ public sealed class PipelineView : View
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(ids);
-        ArgumentNullException.ThrowIfNull(logits);
+        TensorReader.CheckAlive(logits, nameof(logits));
         ArgumentNullException.ThrowIfNull(tokenText);
         AttentionSource.CheckTokens(tokens);
         if (ids.Length != tokens.Length)
@@ -109,9 +109,11 @@ public sealed class PipelineView : View
         return norms;
     }
 
-    private static object AttentionData(ActivationCache cache, string[] tokens)
+    private object AttentionData(ActivationCache cache, string[] tokens)
     {
         var source = new AttentionSource(cache, tokens);
+        source.RequireLayers(Enumerable.Range(0, source.Layers), "The attention stage shows every layer");
+        if (source.ValueNote(Enumerable.Range(0, source.Layers)) is string odd) AddNote(odd);
         int n = source.Window.Count, layers = source.Layers;
         // Each layer's thumbnail is at most 150 blocks wide, and all of them together stay within the page budget.
         int side = n;
@@ -169,7 +171,8 @@ public sealed class PipelineView : View
             $"The text is split into {_tokens.Length} tokens; each is a number (its id) in GPT-2's vocabulary of {c.DVocab:N0} tokens.");
         html.Append("<div class=\"lk-chips\">");
         for (int i = _window.Start; i < _window.End; i++)
-            html.Append("<span class=\"lk-chip\" data-pos=\"").Append(i).Append("\"><span class=\"lk-code\">").Append(HtmlText.Escape(TokenLabels.Visible(_tokens[i])))
+            html.Append("<span class=\"lk-chip\" data-pos=\"").Append(i).Append("\" title=\"").Append(HtmlText.Escape($"position {i}: {TokenLabels.Quoted(_tokens[i])}"))
+                .Append("\"><span class=\"lk-code\">").Append(HtmlText.Escape(TokenLabels.Label(_tokens[i])))
                 .Append("</span><span class=\"lk-chip-id\">").Append(_ids[i]).Append("</span></span>");
         html.Append("</div></details>");
 
@@ -184,7 +187,8 @@ public sealed class PipelineView : View
             for (int i = _window.Start; i < _window.End; i++)
             {
                 var (t, p, s) = _norms[i];
-                html.Append("<tr><td class=\"lk-num\">").Append(i).Append("</td><td><span class=\"lk-code\">").Append(HtmlText.Escape(TokenLabels.Visible(_tokens[i])))
+                html.Append("<tr><td class=\"lk-num\">").Append(i).Append("</td><td><span class=\"lk-code\" title=\"").Append(HtmlText.Escape(TokenLabels.Quoted(_tokens[i])))
+                    .Append("\">").Append(HtmlText.Escape(TokenLabels.Label(_tokens[i])))
                     .Append("</span></td><td class=\"lk-num\">").Append(_ids[i]).Append("</td>");
                 foreach (double v in new[] { t, p, s })
                     html.Append("<td class=\"lk-num\">").Append(v.ToString("0.00", CultureInfo.InvariantCulture))

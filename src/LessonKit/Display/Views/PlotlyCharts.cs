@@ -24,27 +24,38 @@ internal static class PlotlyCharts
         Scale((0, "#b2182b"), (0.25, "#ef8a62"), (0.5, "#ffffff"), (0.75, "#67a9cf"), (1, "#2166ac"));
 
     /// <summary>A token as an axis label: position first (so repeated tokens stay distinct), text escaped for Plotly.</summary>
-    public static string Label(int position, string token) => $"{position}: {HtmlText.Escape(TokenLabels.Visible(token))}";
+    public static string Label(int position, string token) => $"{position}: {HtmlText.Escape(TokenLabels.Label(token))}";
 
     /// <summary>Text escaped for Plotly, which renders a subset of HTML in titles and labels.</summary>
     public static string Text(string text) => HtmlText.Escape(text);
 
-    /// <summary>An n × n attention pattern as a heatmap: queries down, keys across, on [0, 1].</summary>
+    /// <summary>
+    /// An n × n attention pattern as a heatmap: queries down, keys across, on [0, 1]. Weights are rounded to 3 decimals,
+    /// as the HTML views' tooltips show them: a float widened to double prints ~18 digits (0.10000000149011612), which
+    /// made a 256-token, 12-head chart 10 MB of JSON.
+    /// </summary>
     public static GenericChart AttentionHeatmap(float[] values, int offset, int n, IReadOnlyList<string> tokens, int firstPosition, string name, bool showScale)
     {
         string[] labels = tokens.Select((t, i) => Label(firstPosition + i, t)).ToArray();
-        var z = Enumerable.Range(0, n).Select(q => values.Skip(offset + q * n).Take(n).Select(v => (double)v).ToArray()).ToArray();
+        var z = Enumerable.Range(0, n).Select(q => values.Skip(offset + q * n).Take(n).Select(v => Math.Round((double)v, 3)).ToArray()).ToArray();
         var chart = CSharpChart.Heatmap<double, string, string, string>(
             zData: z, X: labels, Y: labels, Name: Text(name), ColorScale: Sequential, ShowScale: showScale, ReverseYAxis: true);
         return chart;
     }
 
-    /// <summary>A signed matrix as a heatmap (red negative, blue positive), symmetric around 0.</summary>
+    /// <summary>
+    /// A signed matrix as a heatmap (red negative, blue positive), symmetric around 0. Values are rounded to a
+    /// ten-thousandth of the largest magnitude (4 decimals for values up to 1), far finer than the colours show,
+    /// to keep the page small.
+    /// </summary>
     public static GenericChart SignedHeatmap(double[][] z, IEnumerable<int> rowIndex, IEnumerable<int> columnIndex, string rowTitle, string columnTitle, string title)
     {
+        double max = z.SelectMany(r => r).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(1).Max();
+        if (!(max > 0)) max = 1;   // all zeros: still a scale from -1 to 1
+        int decimals = Math.Clamp(4 - (int)Math.Ceiling(Math.Log10(max)), 0, 15);
+        z = z.Select(row => row.Select(v => Math.Round(v, decimals)).ToArray()).ToArray();
         var chart = CSharpChart.Heatmap<double, int, int, string>(
             zData: z, X: columnIndex.ToArray(), Y: rowIndex.ToArray(), ColorScale: Diverging, ShowScale: true, ReverseYAxis: true);
-        double max = z.SelectMany(r => r).Select(Math.Abs).DefaultIfEmpty(1).Max();
         GenericChart styled = Plotly.NET.CSharp.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: Text(columnTitle));
         styled = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(styled, TitleText: Text(rowTitle));
         return WithTitle(SetZRange(styled, -max, max), title);

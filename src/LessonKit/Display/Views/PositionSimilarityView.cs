@@ -34,6 +34,13 @@ public sealed class PositionSimilarityView : View
             foreach (int p in highlight) PositionalEncoding.CheckPosition(p, rows, nameof(highlight));
             Highlight = highlight.Distinct().ToArray();
         }
+
+        // A vector with a NaN or an infinity has no direction: its similarities are NaN (not 0), and the view says so.
+        int nan = _similarity.Count(double.IsNaN);
+        if (double.IsNaN(_similarity[fromPosition]))
+            AddNote($"Position {fromPosition}'s encoding has NaN or infinite values, so its cosine similarity with every position is NaN.");
+        else if (nan > 0)
+            AddNote($"{nan} position(s) have NaN or infinite values in their encoding, so their similarity is NaN (gaps in the curve, NaN in the table).");
     }
 
     /// <summary>The position compared with every other.</summary>
@@ -57,7 +64,8 @@ public sealed class PositionSimilarityView : View
     /// <inheritdoc/>
     protected override void WriteBody(StringBuilder html)
     {
-        double yMin = Math.Min(0, Math.Floor(_similarity.Min() * 5) / 5), yMax = 1;
+        double lowest = _similarity.Where(double.IsFinite).DefaultIfEmpty(0).Min();
+        double yMin = Math.Min(0, Math.Floor(lowest * 5) / 5), yMax = 1;
         double X(double p) => Left + (Positions == 1 ? 0 : p / (Positions - 1)) * (Width - Left - Right);
         double Y(double s) => Top + (yMax - s) / (yMax - yMin) * (Height - Top - Bottom);
         string N(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
@@ -78,16 +86,29 @@ public sealed class PositionSimilarityView : View
         html.Append("<text x=\"").Append((Left + Width - Right) / 2).Append("\" y=\"").Append(Height - 6).Append("\" text-anchor=\"middle\" font-size=\"12\" fill=\"#57606a\">position</text>");
         html.Append("<text transform=\"translate(12 ").Append((Top + Height - Bottom) / 2).Append(") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#57606a\">cosine similarity</text>");
 
-        // The curve (at most ~1500 points: every k-th position of a long encoding).
+        // The curve (at most ~1500 points: every k-th position of a long encoding), one polyline per run of numbers:
+        // NaN similarities leave gaps.
         int step = Math.Max(1, Positions / 1500);
-        html.Append("<polyline class=\"lk-sim-line\" fill=\"none\" stroke=\"#2171b5\" stroke-width=\"1.5\" points=\"");
-        for (int p = 0; p < Positions; p += step)
+        var points = Enumerable.Range(0, (Positions - 1) / step + 1).Select(i => i * step).Append(Positions - 1).Distinct();
+        bool open = false;
+        foreach (int p in points)
+        {
+            if (double.IsNaN(_similarity[p]))
+            {
+                if (open) html.Append("\"/>");
+                open = false;
+                continue;
+            }
+            if (!open) html.Append("<polyline class=\"lk-sim-line\" fill=\"none\" stroke=\"#2171b5\" stroke-width=\"1.5\" points=\"");
+            open = true;
             html.Append(N(X(p))).Append(',').Append(N(Y(_similarity[p]))).Append(' ');
-        html.Append(N(X(Positions - 1))).Append(',').Append(N(Y(_similarity[Positions - 1]))).Append("\"/>");
+        }
+        if (open) html.Append("\"/>");
 
-        // Markers: the reference position and the highlighted ones.
+        // Markers: the reference position and the highlighted ones (none where the similarity is NaN).
         foreach (int p in Highlight.Prepend(FromPosition).Distinct())
         {
+            if (double.IsNaN(_similarity[p])) continue;
             bool reference = p == FromPosition;
             html.Append("<g class=\"lk-sim-mark\" data-position=\"").Append(p).Append("\"><circle cx=\"").Append(N(X(p))).Append("\" cy=\"").Append(N(Y(_similarity[p])))
                 .Append("\" r=\"4\" fill=\"").Append(reference ? "#cf222e" : "#fb8500").Append("\"><title>")

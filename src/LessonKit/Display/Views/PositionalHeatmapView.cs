@@ -9,7 +9,7 @@ namespace LessonKit.Display;
 /// <summary>
 /// A positional encoding as a heatmap: one row per position, one column per dimension, red for negative and blue
 /// for positive values (symmetric around 0). Works for the sinusoidal encoding and for GPT-2's learned positions
-/// alike. Very large encodings show every k-th position/dimension (noted). Made by <see cref="Plots.PositionalHeatmap"/>.
+/// alike. Very large encodings show every k-th position/dimension (noted; an odd k for dimensions, so sines and cosines both appear). Made by <see cref="Plots.PositionalHeatmap"/>.
 /// </summary>
 public sealed class PositionalHeatmapView : View
 {
@@ -24,11 +24,15 @@ public sealed class PositionalHeatmapView : View
         Dimensions = cols;
         RowStep = (rows + ViewLimits.MaxHeatmapRows - 1) / ViewLimits.MaxHeatmapRows;
         ColumnStep = (cols + ViewLimits.MaxHeatmapColumns - 1) / ViewLimits.MaxHeatmapColumns;
+        // A sinusoidal encoding keeps sines in its even columns and cosines in its odd ones: an even step would show
+        // only sines. An odd step alternates (0 sine, 3 cosine, 6 sine, ...), so both kinds appear.
+        if (ColumnStep % 2 == 0) ColumnStep++;
         ShownRows = (rows + RowStep - 1) / RowStep;
         ShownColumns = (cols + ColumnStep - 1) / ColumnStep;
         if (RowStep > 1 || ColumnStep > 1)
-            AddNote($"Showing every {(RowStep > 1 ? Ordinal(RowStep) + " position" : "position")} and every {(ColumnStep > 1 ? Ordinal(ColumnStep) + " dimension" : "dimension")} " +
-                    $"({ShownRows} × {ShownColumns} of {rows} × {cols}) to keep the page small.");
+            AddNote($"Showing {Every(RowStep, "position", rows)} and {Every(ColumnStep, "dimension", cols)}" +
+                    (ColumnStep > 1 ? " (an odd step, so a sinusoidal encoding's sine (even) and cosine (odd) columns both appear)" : "") +
+                    $": {ShownRows} × {ShownColumns} of {rows} × {cols}, to keep the page small.");
 
         _values = new float[ShownRows * ShownColumns];
         for (int r = 0; r < ShownRows; r++)
@@ -37,9 +41,20 @@ public sealed class PositionalHeatmapView : View
         var finite = values.Where(float.IsFinite).DefaultIfEmpty(0f).ToArray();
         Min = finite.Min();
         Max = finite.Max();
+        NaNCount = values.Count(float.IsNaN);
+        InfinityCount = values.Count(float.IsInfinity);
+        if (NaNCount + InfinityCount > 0)
+            AddNote($"The encoding has values that are not numbers ({Counts()}): NaN is drawn as 0 (white), ∞ at the end of the colour scale, " +
+                    "and the range given is that of the other values.");
     }
 
+    /// <summary>"every position", or "every 3rd dimension (0, 3, 6, …, 1599)".</summary>
+    private static string Every(int step, string what, int count) =>
+        step == 1 ? $"every {what}" : $"every {Ordinal(step)} {what} (0, {step}, {2 * step}, …, {(count - 1) / step * step})";
+
     private static string Ordinal(int k) => k switch { 2 => "2nd", 3 => "3rd", _ => $"{k}th" };
+
+    private string Counts() => string.Join(", ", new[] { (NaNCount, "NaN"), (InfinityCount, "infinite") }.Where(c => c.Item1 > 0).Select(c => $"{c.Item1} {c.Item2}"));
 
     /// <summary>Positions in the encoding.</summary>
     public int Positions { get; }
@@ -59,11 +74,17 @@ public sealed class PositionalHeatmapView : View
     /// <summary>Columns shown.</summary>
     public int ShownColumns { get; }
 
-    /// <summary>The smallest value in the encoding.</summary>
+    /// <summary>The smallest finite value in the encoding.</summary>
     public float Min { get; }
 
-    /// <summary>The largest value in the encoding.</summary>
+    /// <summary>The largest finite value in the encoding.</summary>
     public float Max { get; }
+
+    /// <summary>How many values are NaN.</summary>
+    public int NaNCount { get; }
+
+    /// <summary>How many values are infinite.</summary>
+    public int InfinityCount { get; }
 
     /// <inheritdoc/>
     public override string Title => _title;
@@ -99,7 +120,9 @@ public sealed class PositionalHeatmapView : View
 
     /// <inheritdoc/>
     protected override void WriteSummary(StringBuilder text) =>
-        text.Append($"{Positions} positions × {Dimensions} dimensions, values from {Min:0.###} to {Max:0.###}.");
+        text.Append(NaNCount + InfinityCount == 0
+            ? $"{Positions} positions × {Dimensions} dimensions, values from {Min:0.###} to {Max:0.###}."
+            : $"{Positions} positions × {Dimensions} dimensions, {Counts()} values; the others from {Min:0.###} to {Max:0.###}.");
 
     /// <summary>The same heatmap as a Plotly.NET chart. Show it offline with <see cref="Plots.Offline"/>.</summary>
     public GenericChart ToPlotly()

@@ -150,6 +150,43 @@ public sealed class ViewBrowserTests(BrowserFixture browser) : IClassFixture<Bro
     }
 
     [Fact]
+    public async Task FilteredAndEditedCachesRenderWithTheirNotesAndVisibleLabels()
+    {
+        // A head view of a cache holding only layer 1's pattern (a lone-space token among the tokens), and a head
+        // finder of patterns a hook multiplied by NaN (which flows on into every later layer).
+        using var model = TestCaches.TinyModel();
+        using var tokens = TestCaches.TinyTokens();
+        var (logits, filtered) = model.RunWithCache(tokens, n => n == "blocks.1.attn.hook_pattern");
+        var (logits2, poisoned) = model.RunWithHooksAndCache(tokens, n => n.EndsWith("hook_pattern"), ("blocks.0.attn.hook_pattern", (a, _) => a * float.NaN));
+        using var _ = logits;
+        using var __ = filtered;
+        using var ___ = logits2;
+        using var ____ = poisoned;
+        var head = Plots.HeadView(filtered, TestCaches.Words, layer: 1);
+        var finder = Plots.HeadFinder(poisoned, TestCaches.Words, 5, 1);
+        await using var view = await browser.OpenAsync("filtered-edited", ViewPages.Page(head, finder));
+        var page = view.Page;
+
+        var root = page.Locator($"#{head.Id}");
+        var space = root.Locator(".lk-hv-left .lk-tok").Nth(2);
+        Assert.Equal("␣", await space.TextContentAsync());
+        Assert.Equal("position 2: ' '", await space.GetAttributeAsync("title"));
+        var layerZero = root.Locator(".lk-layer-select option").Nth(0);
+        Assert.Equal("0 (not cached)", await layerZero.TextContentAsync());
+        Assert.True(await layerZero.EvaluateAsync<bool>("o => o.disabled"));
+        Assert.Equal("1", await root.Locator(".lk-hv-stage").GetAttributeAsync("data-layer"));
+        Assert.Contains("no attention pattern for layers 0, 2", await root.Locator(".lk-note").First.TextContentAsync());
+        Assert.NotEqual(await BlankCanvasAsync(page, head.Id, ".lk-hv-canvas"), await CanvasAsync(page, head.Id, ".lk-hv-canvas"));
+
+        var found = page.Locator($"#{finder.Id}");
+        Assert.Contains("not softmax weights", await found.Locator(".lk-note").First.TextContentAsync());
+        Assert.StartsWith("NaN", await found.Locator("tr[data-index='0'] td.lk-num").Nth(2).TextContentAsync());
+        Assert.Contains("): NaN of the attention from position 5", await found.Locator(".lk-caption").TextContentAsync());
+        await view.ScreenshotAsync();
+        await view.AssertCleanAsync();
+    }
+
+    [Fact]
     public async Task StaticViewsShowTokensAsTextAndTheirValues()
     {
         string[] tokens = TestCaches.Nasty;
