@@ -120,6 +120,10 @@ public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisp
             $"Cached: {(Count == 0 ? "nothing" : string.Join(", ", _order.Take(8)) + (Count > 8 ? ", ..." : ""))}.");
     }
 
-    private void ThrowIfDisposed() =>
-        ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(ActivationCache),
+                "This ActivationCache was disposed (by a `using` or .Dispose()), which freed every activation in it. Run model.RunWithCache again for a new one.");
+    }
 }

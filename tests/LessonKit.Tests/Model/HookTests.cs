@@ -117,7 +117,8 @@ public class HookTests : IClassFixture<TinyModelFixture>
         Assert.NotEmpty(tensors);
         cache.Dispose();
         Assert.All(tensors, t => Assert.True(t.IsInvalid));
-        Assert.Throws<ObjectDisposedException>(() => cache["pattern", 0]);
+        Assert.Contains("Run model.RunWithCache again", Assert.Throws<ObjectDisposedException>(() => cache["pattern", 0]).Message);
+        Assert.Throws<ObjectDisposedException>(() => cache.Keys);
     }
 
     [Fact]
