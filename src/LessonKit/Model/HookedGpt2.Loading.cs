@@ -29,8 +29,9 @@ public sealed partial class HookedGpt2
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         TorchRuntime.EnsureReady();
-        var model = new HookedGpt2(config, Gpt2Tokenizer.Default, device ?? torch.CPU);
+        var model = new HookedGpt2(config, Task.Run(() => Gpt2Tokenizer.Default), device ?? torch.CPU);
         model.InitializeRandomly(seed);
+        _ = model.Tokenizer; // built by now
         return model;
     }
 
@@ -76,18 +77,22 @@ public sealed partial class HookedGpt2
 
         var config = Gpt2Config.FromFile(Path.Combine(directory, CheckpointFiles.Config), modelName);
         string vocab = Path.Combine(directory, CheckpointFiles.Vocab), merges = Path.Combine(directory, CheckpointFiles.Merges);
-        var tokenizer = File.Exists(vocab) && File.Exists(merges) ? Gpt2Tokenizer.FromFiles(vocab, merges) : Gpt2Tokenizer.Default;
+        // The tokenizer is built on another thread while the weights load: a quarter of a second of work that needs no wait.
+        var tokenizer = Task.Run(() => File.Exists(vocab) && File.Exists(merges) ? Gpt2Tokenizer.FromFiles(vocab, merges) : Gpt2Tokenizer.Default);
 
-        var model = new HookedGpt2(config, tokenizer, device);
+        HookedGpt2? model = null;
         try
         {
-            using var file = SafetensorsFile.Open(weightsPath);
-            Gpt2CheckpointLoader.Load(model._network, file);
+            model = new HookedGpt2(config, tokenizer, device);
+            using (var file = SafetensorsFile.Open(weightsPath))
+                Gpt2CheckpointLoader.Load(model._network, file);
+            _ = model.Tokenizer; // a bad vocab.json or merges.txt is an error of the load, as the weights are
             return model;
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
+            tokenizer.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, so never reported twice
             throw;
         }
     }

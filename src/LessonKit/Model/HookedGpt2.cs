@@ -22,13 +22,19 @@ public sealed partial class HookedGpt2 : IDisposable
     private readonly Gpt2Transformer _network;
     private bool _disposed;
 
-    private HookedGpt2(Gpt2Config config, Gpt2Tokenizer tokenizer, Device device)
+    private readonly Task<Gpt2Tokenizer> _tokenizer;
+
+    /// <summary>
+    /// <paramref name="tokenizer"/> may still be being built (it takes a quarter of a second) while the weights load
+    /// on the other cores; <see cref="Tokenizer"/> waits for it.
+    /// </summary>
+    private HookedGpt2(Gpt2Config config, Task<Gpt2Tokenizer> tokenizer, Device device)
     {
         config.Validate();
         MemoryFootprint.ThrowIfLargerThanMemory(MemoryFootprint.ModelBytes(config), $"A model of this shape ({config.NLayers} layers, d_model {config.DModel}, " +
             $"context {config.NCtx}, vocabulary {config.DVocab})", "Choose a smaller NLayers, DModel, NCtx or DVocab.");
         Config = config;
-        Tokenizer = tokenizer;
+        _tokenizer = tokenizer;
         Device = device;
         // Parameters start uninitialized (no time spent zeroing 500 MB): every one is then loaded or initialized.
         using (torch.no_grad()) _network = new Gpt2Transformer(config, device);
@@ -43,7 +49,7 @@ public sealed partial class HookedGpt2 : IDisposable
     public Gpt2Config Config { get; }
 
     /// <summary>GPT-2's byte-level BPE tokenizer (the checkpoint's own files when it ships them).</summary>
-    public Gpt2Tokenizer Tokenizer { get; }
+    public Gpt2Tokenizer Tokenizer => _tokenizer.GetAwaiter().GetResult(); // a failure rethrown as itself, not wrapped
 
     /// <summary>Where the weights live and the computation runs (CPU unless a CUDA device was asked for).</summary>
     public Device Device { get; }

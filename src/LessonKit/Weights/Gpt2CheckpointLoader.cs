@@ -28,7 +28,6 @@ internal static class Gpt2CheckpointLoader
 
         CheckUnembeddingIsTied(file, keyFor["wte.weight"]);
 
-        using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in parameters)
         {
             var entry = file.Entries[keyFor[name]];
@@ -40,7 +39,23 @@ internal static class Gpt2CheckpointLoader
                 throw new InvalidDataException(
                     $"{file.Path}: '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], but a model with this config.json needs " +
                     $"[{string.Join(", ", parameter.shape)}]. Check that config.json belongs to this checkpoint.");
-            file.LoadInto(entry.Name, parameter); // straight from the file into the parameter's memory
+        }
+
+        // Straight from the file into each parameter's memory, on every core: most of a load is the kernel handing out
+        // fresh pages, and cores do that side by side. Largest first, so the cores finish together.
+        var largestFirst = parameters.OrderByDescending(p => p.Value.numel()).ToArray();
+        try
+        {
+            Parallel.ForEach(largestFirst, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+            {
+                using var noGrad = torch.no_grad(); // grad mode is per thread
+                file.LoadInto(keyFor[item.Key], item.Value);
+            });
+        }
+        catch (AggregateException failed)
+        {
+            // The same exception a one-thread load would throw (a truncated file, say), not a wrapper around it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.InnerExceptions[0]).Throw();
         }
     }
 

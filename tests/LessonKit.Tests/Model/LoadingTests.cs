@@ -157,6 +157,27 @@ public sealed class LoadingTests : IDisposable
         Assert.Contains("safetensors", error.Message);
     }
 
+    [Fact]
+    public void ATruncatedWeightsFileIsAClearError()
+    {
+        string directory = Variant("truncated", tensors => tensors);
+        string weights = Path.Combine(directory, "model.safetensors");
+        long length = new FileInfo(weights).Length;
+        using (var stream = File.OpenWrite(weights)) stream.SetLength(length - 1000);
+        var error = Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(directory));
+        Assert.Contains("model.safetensors", error.Message);
+    }
+
+    [Fact]
+    public void ABadTokenizerFileIsAnErrorOfTheLoad()
+    {
+        // The tokenizer is built while the weights load; its error still comes out of FromPretrained.
+        string directory = Variant("bad-vocab", tensors => tensors);
+        File.WriteAllText(Path.Combine(directory, "vocab.json"), "{\"a\": 0,");
+        var error = Assert.Throws<InvalidDataException>(() => HookedGpt2.FromPretrained(directory));
+        Assert.Contains("vocab.json", error.Message);
+    }
+
     [Theory]
     [InlineData("/nonexistent/dir/x")]
     [InlineData("./models/gpt2-copy")]
