@@ -102,8 +102,8 @@ internal sealed class Benchmarks(HookedGpt2 model, int runs)
 
     /// <summary>
     /// Loading a checkpoint of this model from disk, compared with reading the file once. Each measurement runs in a
-    /// fresh child process, as a learner's first load does: in this process, a second load would reuse memory the
-    /// first one freed and skip the page faults that dominate a real load (0.07 against 0.9 s here).
+    /// fresh child process, as a learner's first load does: in this process, a second load would skip the first-time
+    /// work (JIT compilation, building the tokenizer) that is part of a real first load.
     /// </summary>
     public void Loading((string Command, string[] Arguments) benchExecutable)
     {
