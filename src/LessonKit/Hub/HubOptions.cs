@@ -36,7 +36,10 @@ public sealed record HubOptions
     /// <summary>Pause before resuming a broken download (default 1 second).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Show download progress when no <see cref="IProgress{T}"/> is passed (default true).</summary>
+    /// <summary>
+    /// Show download progress when no <see cref="IProgress{T}"/> is passed (default true), and loading progress for a
+    /// weights file of 1 GB or more (gpt2-medium and larger), which takes seconds to read.
+    /// </summary>
     public bool ShowProgress { get; init; } = true;
 
     /// <summary>Where the default progress display writes; default <see cref="Console.Out"/>.</summary>
@@ -47,6 +50,9 @@ public sealed record HubOptions
     /// follow redirects by itself, so the client can drop the token when the Hub redirects to its file CDN.
     /// </summary>
     public HttpMessageHandler? Handler { get; init; }
+
+    /// <summary>Weights files at least this big show loading progress (tests lower it).</summary>
+    internal long LoadProgressThresholdBytes { get; init; } = 1L << 30;
 
     /// <summary>Reads an environment variable; tests replace it so the real environment never leaks in.</summary>
     internal Func<string, string?> EnvironmentVariables { get; init; } = Environment.GetEnvironmentVariable;

@@ -47,7 +47,8 @@ public sealed partial class HookedGpt2
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         TorchRuntime.EnsureReady();
         string directory = ResolveCheckpointDirectory(nameOrDirectory, hub);
-        return LoadDirectory(directory, device ?? torch.CPU, Path.Exists(nameOrDirectory) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))) : nameOrDirectory);
+        return LoadDirectory(directory, device ?? torch.CPU, Path.Exists(nameOrDirectory) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))) : nameOrDirectory,
+            hub ?? new HubOptions());
     }
 
     /// <summary>Writes this model as a Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer files).</summary>
@@ -62,7 +63,7 @@ public sealed partial class HookedGpt2
         Tokenizer.SaveFiles(directory);
     }
 
-    private static HookedGpt2 LoadDirectory(string directory, Device device, string modelName)
+    private static HookedGpt2 LoadDirectory(string directory, Device device, string modelName, HubOptions display)
     {
         string weightsPath = Path.Combine(directory, CheckpointFiles.Weights);
         if (!File.Exists(weightsPath))
@@ -85,7 +86,7 @@ public sealed partial class HookedGpt2
         {
             model = new HookedGpt2(config, tokenizer, device);
             using (var file = SafetensorsFile.Open(weightsPath))
-                Gpt2CheckpointLoader.Load(model._network, file);
+                Gpt2CheckpointLoader.Load(model._network, file, LoadProgress(weightsPath, display));
             _ = model.Tokenizer; // a bad vocab.json or merges.txt is an error of the load, as the weights are
             return model;
         }
@@ -95,6 +96,16 @@ public sealed partial class HookedGpt2
             tokenizer.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, so never reported twice
             throw;
         }
+    }
+
+    /// <summary>
+    /// Progress for loading a big weights file, on the same display as downloads (<see cref="HubOptions.ShowProgress"/>,
+    /// <see cref="HubOptions.ProgressWriter"/>); null for a small file, which loads in about a second.
+    /// </summary>
+    private static ProgressTracker? LoadProgress(string weightsPath, HubOptions display)
+    {
+        if (!display.ShowProgress || new FileInfo(weightsPath).Length < display.LoadProgressThresholdBytes) return null;
+        return new ProgressTracker($"loading {CheckpointFiles.Weights}", 0, DownloadProgressReporter.ForConsole(display.ProgressWriter));
     }
 
     private void InitializeRandomly(int seed)

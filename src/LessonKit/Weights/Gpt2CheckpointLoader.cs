@@ -15,7 +15,7 @@ internal static class Gpt2CheckpointLoader
     private const string Prefix = "transformer.";
 
     /// <summary>Loads every parameter from the file; a missing key, a wrong shape or an unexpected key is an error that names it.</summary>
-    public static void Load(nn.Module network, SafetensorsFile file)
+    public static void Load(nn.Module network, SafetensorsFile file, Hub.ProgressTracker? progress = null)
     {
         var parameters = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var keyFor = MapCheckpointKeys(file, parameters.Keys.ToHashSet());
@@ -44,13 +44,19 @@ internal static class Gpt2CheckpointLoader
         // Straight from the file into each parameter's memory, on every core: most of a load is the kernel handing out
         // fresh pages, and cores do that side by side. Largest first, so the cores finish together.
         var largestFirst = parameters.OrderByDescending(p => p.Value.numel()).ToArray();
+        long total = largestFirst.Sum(p => file.Entries[keyFor[p.Key]].ByteLength), done = 0;
+        var reporting = new object();
         try
         {
+            progress?.Update(0, total, force: true);
             Parallel.ForEach(largestFirst, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
             {
-                using var noGrad = torch.no_grad(); // grad mode is per thread
-                file.LoadInto(keyFor[item.Key], item.Value);
+                using (torch.no_grad()) // grad mode is per thread
+                    file.LoadInto(keyFor[item.Key], item.Value);
+                if (progress is null) return;
+                lock (reporting) progress.Update(done += file.Entries[keyFor[item.Key]].ByteLength, total);
             });
+            progress?.Complete(total);
         }
         catch (AggregateException failed)
         {

@@ -158,6 +158,22 @@ public sealed class LoadingTests : IDisposable
     }
 
     [Fact]
+    public void BigCheckpointsShowLoadingProgressSmallOnesDoNot()
+    {
+        var shown = new StringWriter();
+        using (HookedGpt2.FromPretrained(TinyGpt2.Directory, hub: new LessonKit.Hub.HubOptions { ProgressWriter = shown })) { }
+        Assert.Equal("", shown.ToString()); // 6 MB: loads at once, nothing to show
+
+        using (HookedGpt2.FromPretrained(TinyGpt2.Directory, hub: new LessonKit.Hub.HubOptions { ProgressWriter = shown, LoadProgressThresholdBytes = 0 })) { }
+        string[] lines = shown.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^  loading model\.safetensors  [\d.]+ MB  done in ", lines[^1]);
+
+        var quiet = new StringWriter();
+        using (HookedGpt2.FromPretrained(TinyGpt2.Directory, hub: new LessonKit.Hub.HubOptions { ProgressWriter = quiet, LoadProgressThresholdBytes = 0, ShowProgress = false })) { }
+        Assert.Equal("", quiet.ToString());
+    }
+
+    [Fact]
     public void ATruncatedWeightsFileIsAClearError()
     {
         string directory = Variant("truncated", tensors => tensors);
