@@ -121,12 +121,12 @@ public sealed partial class HookedGpt2
         ArgumentNullException.ThrowIfNull(cache);
         if (!ReferenceEquals(cache.Config, Config) && cache.Config != Config)
             throw new ArgumentException("This KV cache was made for a different model; make one with model.NewKeyValueCache().", nameof(cache));
-        var runner = hooks.Length == 0 ? HookRunner.None : new HookRunner(GroupHooks(hooks)); // outside the pass's scope
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var ids = PrepareTokens(newTokens, cache.Length);
         if (ids.shape[0] != cache.Batch)
             throw new ArgumentException($"The cache holds {cache.Batch} sequence(s) but {ids.shape[0]} were given.", nameof(newTokens));
+        var runner = hooks.Length == 0 ? HookRunner.None : new HookRunner(GroupHooks(hooks));
         return _network.Forward(ids, runner, cache).MoveToOuterDisposeScope();
     }
 }

@@ -41,15 +41,24 @@ internal sealed class NextTokenSampler : IDisposable
     /// </summary>
     public (int Token, float Probability, (int Id, float Probability)[] Top) Choose(Tensor logits, int candidates)
     {
-        var highest = CheckedMaximum(logits);
-        // softmax((logits - max) / T): the largest shifted logit is 0, so even a tiny T cannot overflow to inf or NaN.
-        var shifted = logits - highest;
-        var probabilities = (_temperature > 0 ? shifted / _temperature : shifted).softmax(-1); // [d_vocab]
+        var probabilities = Scaled(logits - CheckedMaximum(logits)).softmax(-1); // [d_vocab]
         var (topValues, topIds) = probabilities.topk(Math.Min(candidates, (int)probabilities.size(0)));
         var top = topIds.data<long>().Zip(topValues.data<float>(), (id, p) => ((int)id, p)).ToArray();
 
         int token = _temperature == 0 ? (int)logits.argmax().ToInt64() : Sample(probabilities);
         return (token, probabilities[token].ToSingle(), top);
+    }
+
+    /// <summary>
+    /// Logits shifted so the largest is 0, divided by T: softmax of that is softmax(logits / T), and no T can overflow
+    /// it to ∞. A T so small that it is 0 in float32 (below about 7e-46) is the limit T → 0: all the probability on the
+    /// largest logits, as greedy.
+    /// </summary>
+    private Tensor Scaled(Tensor shifted)
+    {
+        if (_temperature == 0) return shifted;
+        if ((float)_temperature > 0) return shifted / _temperature;
+        return shifted.where(shifted == 0, float.NegativeInfinity); // 0 for the largest, -∞ for the rest
     }
 
     /// <summary>The largest logit; throws when the logits cannot give probabilities (a NaN, +∞, or every one -∞).</summary>

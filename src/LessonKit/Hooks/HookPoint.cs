@@ -17,8 +17,10 @@ public sealed record HookPoint(string Name, int? Layer)
 /// <summary>
 /// A function run at a hook point: it gets the activation and the hook point, and returns a tensor to use
 /// instead, or <c>null</c> to keep the activation as it is. An in-place edit (<c>act.mul_(0)</c>) changes this run.
-/// The activation it gets, and every tensor it makes, are the caller's like any other tensor made in a cell: a hook
-/// may store them for later (<c>saved = act</c>) and they stay valid after the run, until the dispose scope around
-/// the run ends (or until garbage collection when there is none).
+/// The activation it gets, and every tensor it makes, are freed when the run ends, so a loop of hooked runs holds no
+/// memory. To keep one for later, take it out of the run:
+/// <c>saved = act.clone().DetachFromDisposeScope();</c> (or <c>MoveToOuterDisposeScope()</c>, to hand it to the
+/// dispose scope around the run). <see cref="HookedGpt2.RunWithCache(TorchSharp.torch.Tensor, Func{string, bool}?)"/>
+/// keeps activations without a hook.
 /// </summary>
 public delegate TorchSharp.torch.Tensor? HookFunction(TorchSharp.torch.Tensor activation, HookPoint hook);

@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LessonKit;
@@ -13,15 +12,12 @@ internal sealed class HookRunner
     private readonly IReadOnlyDictionary<string, HookFunction[]> _hooks;
     private readonly ActivationCache? _cache;
     private readonly Func<string, bool>? _cacheFilter;
-    private readonly DisposeScope? _learnerScope;
 
-    /// <summary>Made where the learner asks for the run: the dispose scope open there (if any) receives what hooks make.</summary>
     public HookRunner(IReadOnlyDictionary<string, HookFunction[]>? hooks = null, ActivationCache? cache = null, Func<string, bool>? cacheFilter = null)
     {
         _hooks = hooks ?? new Dictionary<string, HookFunction[]>();
         _cache = cache;
         _cacheFilter = cacheFilter;
-        _learnerScope = torch.CurrentDisposeScope;
     }
 
     /// <summary>A runner that watches nothing: the plain forward pass.</summary>
@@ -48,22 +44,17 @@ internal sealed class HookRunner
     private Tensor RunOne(HookFunction function, HookPoint point, Tensor activation)
     {
         Tensor? replacement;
-        using (var hookScope = torch.NewDisposeScope())
+        try
         {
-            try
-            {
-                // The hook gets its own handle on the activation's memory: an in-place edit reaches this pass, and the
-                // hook may keep the handle, or dispose it, without touching the pass's own.
-                replacement = function(activation.alias(), point);
-            }
-            catch (Exception error)
-            {
-                throw new HookException(point.Name, error);
-            }
-            // What the hook made (that handle, a copy it kept for later, its replacement) is the learner's, as any tensor
-            // made in a cell: it lives until the learner's dispose scope ends, or until garbage collection if there is none,
-            // not only until the end of this pass.
-            hookScope.MoveToOther(_learnerScope, [.. hookScope.DisposablesView]);
+            // The hook gets its own handle on the activation's memory: an in-place edit reaches this pass, and a hook
+            // that disposes its handle leaves the pass's own intact. Like everything the hook makes, the handle belongs to
+            // this pass's dispose scope and is freed when the run ends (a loop of hooked runs holds no memory), unless the
+            // hook takes it out with DetachFromDisposeScope() or MoveToOuterDisposeScope().
+            replacement = function(activation.alias(), point);
+        }
+        catch (Exception error)
+        {
+            throw new HookException(point.Name, error);
         }
         if (replacement is null || ReferenceEquals(replacement, activation)) return activation;
         if (replacement.IsInvalid)

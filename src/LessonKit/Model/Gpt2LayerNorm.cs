@@ -45,13 +45,15 @@ internal sealed class Gpt2LayerNorm : nn.Module
             return hooks.Run(_hookNormalized, nn.functional.layer_norm(x, _shape, weight, bias, _eps));
         }
 
-        // A hook may change the scale (in place, or by returning another tensor): then normalize by what it left.
-        // One that changed no value gets the fused kernel's output, so a watching hook changes no number either.
+        // A hook may change the scale (in place, or by returning another tensor): positions whose scale it changed are
+        // normalized by what it left; every other position keeps the fused kernel's output, so a hook that watches, or
+        // patches one position, changes no other number.
         using var original = scale.clone();
         var hooked = hooks.Run(_hookScale, scale);
-        var normalized = hooked.eq(original).all().ToBoolean()
-            ? nn.functional.layer_norm(x, _shape, weight, bias, _eps)
-            : (x - x.mean([-1], keepdim: true)) / hooked * weight + bias;
-        return hooks.Run(_hookNormalized, normalized);
+        var fused = nn.functional.layer_norm(x, _shape, weight, bias, _eps);
+        var unchanged = hooked.eq(original); // [batch, pos, 1]
+        if (unchanged.all().ToBoolean()) return hooks.Run(_hookNormalized, fused);
+        var manual = (x - x.mean([-1], keepdim: true)) / hooked * weight + bias;
+        return hooks.Run(_hookNormalized, torch.where(unchanged, fused, manual));
     }
 }

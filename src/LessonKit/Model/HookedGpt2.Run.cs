@@ -63,11 +63,9 @@ public sealed partial class HookedGpt2
     {
         ArgumentNullException.ThrowIfNull(hooks);
         foreach (var (name, hook) in hooks)
-        {
-            CheckedHookName(name);
             if (hook is null) throw new ArgumentNullException(nameof(hooks), $"The hook function for '{name}' is null.");
-        }
-        return hooks.GroupBy(h => h.Name, StringComparer.Ordinal)
+        // Grouped by full name, in the order given: a short name ("embed") and its full name are one hook point.
+        return hooks.GroupBy(h => ResolvedHookName(h.Name), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(h => h.Hook).ToArray(), StringComparer.Ordinal);
     }
 
@@ -83,13 +81,6 @@ public sealed partial class HookedGpt2
         {
             throw new ArgumentException(unknown.Message, nameof(name), unknown);
         }
-    }
-
-    private string CheckedHookName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        if (HookNames.TryParse(name, Config.NLayers) is not null) return name;
-        throw new ArgumentException(HookNames.UnknownMessage(name, Config.NLayers), nameof(name));
     }
 
     /// <summary>One forward pass without autograd; every intermediate tensor is freed except the logits and what the cache keeps.</summary>

@@ -7,7 +7,7 @@ namespace LessonKit.Weights;
 /// Copies a Hugging Face GPT-2 checkpoint (<c>model.safetensors</c>) into the network's parameters. Hugging Face
 /// names map one to one onto ours; the differences between checkpoints are handled here:
 /// keys with or without the <c>transformer.</c> prefix; <c>lm_head.weight</c> present or absent (GPT-2 ties it to
-/// <c>wte.weight</c>, so it is not read); the old <c>h.N.attn.bias</c> / <c>h.N.attn.masked_bias</c> buffers (the causal
+/// <c>wte.weight</c>: when present it is only compared with it, and refused if it differs); the old <c>h.N.attn.bias</c> / <c>h.N.attn.masked_bias</c> buffers (the causal
 /// mask, which we build ourselves) ignored; Conv1D weights shipped [in, out] and copied into our [in, out] views (see <see cref="Model.Conv1D"/>).
 /// </summary>
 internal static class Gpt2CheckpointLoader

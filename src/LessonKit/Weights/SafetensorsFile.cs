@@ -214,25 +214,16 @@ public sealed class SafetensorsFile : IDisposable
         for (long done = 0, length = a.End - a.Begin; done < length;)
         {
             int count = (int)Math.Min(StagingChunkBytes, length - done);
-            ReadExactly(_dataStart + a.Begin + done, left.AsSpan(0, count), first);
-            ReadExactly(_dataStart + b.Begin + done, right.AsSpan(0, count), second);
+            TensorBytes.ReadExactly(_file, left.AsSpan(0, count), _dataStart + a.Begin + done, EndOfFile(first));
+            TensorBytes.ReadExactly(_file, right.AsSpan(0, count), _dataStart + b.Begin + done, EndOfFile(second));
             if (!left.AsSpan(0, count).SequenceEqual(right.AsSpan(0, count))) return false;
             done += count;
         }
         return true;
     }
 
-    private void ReadExactly(long offset, Span<byte> buffer, string name)
-    {
-        while (buffer.Length > 0)
-        {
-            int read = RandomAccess.Read(_file, buffer, offset);
-            if (read == 0)
-                throw SafetensorsFormat.Invalid(Path, $"the file ended at byte {offset} while reading tensor '{name}'; it has changed since it was opened");
-            buffer = buffer[read..];
-            offset += read;
-        }
-    }
+    private Func<long, Exception> EndOfFile(string name) => offset =>
+        SafetensorsFormat.Invalid(Path, $"the file ended at byte {offset} while reading tensor '{name}'; it has changed since it was opened");
 
     /// <summary>
     /// Staging slice for <see cref="LoadInto"/>: small enough to stay in cache while it is copied into a strided
@@ -273,15 +264,6 @@ public sealed class SafetensorsFile : IDisposable
         return quoted.Count == 1 ? quoted[0] : $"{string.Join(", ", quoted.Take(quoted.Count - 1))} or {quoted[^1]}";
     }
 
-    private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, string path)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int read = RandomAccess.Read(file, buffer, offset);
-            if (read == 0)
-                throw SafetensorsFormat.Invalid(path, $"the file ended at byte {offset} while its header was being read");
-            buffer = buffer[read..];
-            offset += read;
-        }
-    }
+    private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, string path) =>
+        TensorBytes.ReadExactly(file, buffer, offset, end => SafetensorsFormat.Invalid(path, $"the file ended at byte {end} while its header was being read"));
 }

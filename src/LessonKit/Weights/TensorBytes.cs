@@ -117,7 +117,8 @@ internal static class TensorBytes
     private static long SliceElements(long elementSize, long chunkBytes) =>
         Math.Max(1, Math.Clamp(chunkBytes, 1, MaxChunkBytes) / elementSize);
 
-    private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, Func<long, Exception> endOfFile)
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="file"/> at <paramref name="offset"/>; throws what <paramref name="endOfFile"/> makes of the offset where the file ended.</summary>
+    public static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, Func<long, Exception> endOfFile)
     {
         while (!buffer.IsEmpty)
         {

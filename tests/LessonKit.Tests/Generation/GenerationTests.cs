@@ -137,11 +137,14 @@ public class GenerationTests : IClassFixture<TinyModelFixture>
     }
 
     [Theory]
+    [InlineData(1e-300)]
+    [InlineData(1e-50)]
     [InlineData(1e-45)]
     [InlineData(1e-30)]
     public void ATinyTemperatureIsGreedyNotAnError(double temperature)
     {
-        // Dividing logits by 1e-45 overflows float32; the sampler shifts by the maximum first, so this is just greedy.
+        // Dividing logits by 1e-45 overflows float32, and 1e-50 is 0 in float32; the sampler shifts by the maximum first
+        // and takes a zero temperature as its limit, so each is just greedy.
         var greedy = _model.GenerateSteps("Hello", 8, temperature: 0, stopAtEndOfText: false).Select(s => s.TokenId);
         var cold = _model.GenerateSteps("Hello", 8, temperature: temperature, seed: 3, stopAtEndOfText: false).ToList();
         Assert.Equal(greedy, cold.Select(s => s.TokenId));

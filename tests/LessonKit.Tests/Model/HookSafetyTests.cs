@@ -47,34 +47,46 @@ public class HookSafetyTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
-    public void WhatAHookStoresOutlivesTheRun()
+    public void HookedRunsInALoopHoldNoTensors()
     {
-        // TransformerLens's way of saving activations: keep the tensor the hook gets, or a copy of it.
+        // A learner's ablation loop, with no dispose scope: what the hooks get and make is freed with each run.
         using var tokens = TinyGpt2.ReferenceTokens();
-        Tensor? saved = null, copy = null;
-        using var logits = _shared.RunWithHooks(tokens,
-            ("blocks.1.hook_resid_post", (act, hook) => { saved = act; copy = act.clone(); return null; }));
-        var (_, cache) = _shared.RunWithCache(tokens, ["blocks.1.hook_resid_post"]);
-        using (cache)
-        {
-            Assert.True(TensorAssert.Identical(cache["resid_post", 1], saved!));
-            Assert.True(TensorAssert.Identical(cache["resid_post", 1], copy!));
-        }
-        saved!.Dispose();
-        copy!.Dispose();
+        var hooks = HookNames.All(_shared.Config.NLayers).Where(n => n.EndsWith("hook_pattern", StringComparison.Ordinal))
+            .Select(name => (name, (HookFunction)((act, hook) => { using var unused = act.clone(); return act * 1; }))).ToArray();
+        using (_shared.RunWithHooks(tokens, hooks)) { } // first-run allocations (caches inside libtorch wrappers) out of the count
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int run = 0; run < 5; run++)
+            using (_shared.RunWithHooks(tokens, hooks)) { }
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
     [Fact]
-    public void WhatAHookMakesInsideADisposeScopeEndsWithThatScope()
+    public void AHookKeepsATensorByTakingItOutOfTheRun()
     {
+        // TransformerLens's "save the activation" pattern, in TorchSharp's terms: detach what you keep.
         using var tokens = TinyGpt2.ReferenceTokens();
-        Tensor? copy = null;
+        Tensor? saved = null, copy = null, handed = null;
         using (torch.NewDisposeScope())
         {
-            using var logits = _shared.RunWithHooks(tokens, ("hook_embed", (act, hook) => { copy = act * 2; return null; }));
-            Assert.False(copy!.IsInvalid, "alive for the rest of the learner's scope");
+            using var logits = _shared.RunWithHooks(tokens, ("blocks.1.hook_resid_post", (act, hook) =>
+            {
+                saved = act.DetachFromDisposeScope();
+                copy = act.clone().DetachFromDisposeScope();
+                handed = (act * 2).MoveToOuterDisposeScope(); // to the learner's scope around the run
+                return null;
+            }));
+            var (_, cache) = _shared.RunWithCache(tokens, ["blocks.1.hook_resid_post"]);
+            using (cache)
+            {
+                Assert.True(TensorAssert.Identical(cache["resid_post", 1], saved!));
+                Assert.True(TensorAssert.Identical(cache["resid_post", 1], copy!));
+                Assert.True(TensorAssert.Identical(cache["resid_post", 1] * 2, handed!));
+            }
         }
-        Assert.True(copy.IsInvalid, "freed with the learner's scope");
+        Assert.True(handed!.IsInvalid, "freed with the learner's scope");
+        Assert.False(saved!.IsInvalid || copy!.IsInvalid, "detached tensors are the learner's to dispose");
+        saved.Dispose();
+        copy.Dispose();
     }
 
     [Fact]

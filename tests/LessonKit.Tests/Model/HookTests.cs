@@ -102,6 +102,9 @@ public class HookTests : IClassFixture<TinyModelFixture>
         var (logits3, shortNames) = _model.RunWithCache(_tokens, ["embed", "scale"]);
         using var _____ = logits3;
         using (shortNames) Assert.Equal(["hook_embed", "ln_final.hook_scale"], shortNames.Keys.ToArray());
+        using var byShortName = _model.RunWithHooks(_tokens, ("embed", (act, hook) => act * 0));
+        using var byFullName = _model.RunWithHooks(_tokens, ("hook_embed", (act, hook) => act * 0));
+        Assert.True(TensorAssert.Identical(byShortName, byFullName), "RunWithHooks takes the same names as RunWithCache");
         var inBlock = Assert.Throws<ArgumentException>(() => _model.RunWithCache(_tokens, ["pattern"]));
         Assert.Contains("'blocks.0.attn.hook_pattern'", inBlock.Message);
         var bad = Assert.Throws<ArgumentException>(() => _model.RunWithCache(_tokens, ["blocks.0.hook_resid_pots"]));
@@ -179,6 +182,16 @@ public class HookTests : IClassFixture<TinyModelFixture>
             var bias = _model.Weights["ln_f.bias"];
             TensorAssert.Close(doubled["scale"], cache["scale"] * 2, 1e-6, "the hooked scale is cached");
             TensorAssert.Close(doubled["normalized"] - bias, (cache["normalized"] - bias) / 2, 1e-5, "normalized by the doubled scale");
+        }
+        // Patching one position's scale changes that position only: every other one keeps the fused output exactly.
+        var (_, patched) = _model.RunWithHooksAndCache(_tokens, name => name == "ln_final.hook_normalized",
+            ("ln_final.hook_scale", (act, hook) => { act[.., 2].mul_(2); return null; }));
+        var (_, plain) = _model.RunWithHooksAndCache(_tokens, name => name == "ln_final.hook_normalized");
+        using (patched)
+        using (plain)
+        {
+            var changed = patched["normalized"].ne(plain["normalized"]).any(-1)[0]; // [pos]: which positions differ
+            Assert.Equal(Enumerable.Range(0, T).Select(p => p == 2), changed.data<bool>().ToArray());
         }
         // In place works the same way.
         using var inPlace = _model.RunWithHooks(_tokens, ("ln_final.hook_scale", (act, hook) => { act.mul_(2); return null; }));

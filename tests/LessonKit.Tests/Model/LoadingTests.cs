@@ -185,6 +185,20 @@ public sealed class LoadingTests : IDisposable
     }
 
     [Fact]
+    public void AFileThatShrinksDuringTheParallelLoadIsTheReadersOwnError()
+    {
+        // The header was read when the file was opened; the file then loses its end while the weights load on
+        // several threads. The error must be the reader's InvalidDataException, not an AggregateException around it.
+        string directory = Variant("shrinking", tensors => tensors);
+        string weights = Path.Combine(directory, "model.safetensors");
+        using var file = SafetensorsFile.Open(weights);
+        using (var stream = new FileStream(weights, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) stream.SetLength(stream.Length / 2);
+        using var network = new LessonKit.Model.Gpt2Transformer(Gpt2Config.FromFile(Path.Combine(directory, "config.json")), torch.CPU);
+        var error = Assert.Throws<InvalidDataException>(() => Gpt2CheckpointLoader.Load(network, file));
+        Assert.Contains("the file ended", error.Message);
+    }
+
+    [Fact]
     public void ABadTokenizerFileIsAnErrorOfTheLoad()
     {
         // The tokenizer is built while the weights load; its error still comes out of FromPretrained.

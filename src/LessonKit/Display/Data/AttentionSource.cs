@@ -29,7 +29,11 @@ internal sealed class AttentionSource
         Layers = cache.Config.NLayers;
         CachedLayers = Enumerable.Range(0, Layers).Where(l => cache.ContainsKey(PatternName(l))).ToArray();
         // The shape comes from the layer asked for, or else from the first cached layer (not always layer 0).
-        if (layer is int asked) RequireLayers([_shapeLayer = CheckLayer(asked)]);
+        if (layer is int asked)
+        {
+            _shapeLayer = CheckLayer(asked);
+            RequireLayers([_shapeLayer]);
+        }
         else if (CachedLayers.Count > 0) _shapeLayer = CachedLayers[0];
         else RequireLayers(Enumerable.Range(0, Layers));   // throws: no layer's pattern is cached
 
