@@ -30,9 +30,6 @@ internal static class MemoryFootprint
         long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes; // physical memory, or the container's limit
         if (total <= 0 || bytes <= total) return;
         throw new InsufficientMemoryException(
-            $"{what} would need {Format(bytes)}, more than this machine's {Format(total)} of memory. {advice}");
+            $"{what} would need {Hub.Format.Bytes((long)Math.Min(bytes, long.MaxValue))}, more than this machine's {Hub.Format.Bytes(total)} of memory. {advice}");
     }
-
-    private static string Format(double bytes) =>
-        bytes >= 1e12 ? $"{bytes / 1e12:0.#} TB" : bytes >= 1e9 ? $"{bytes / 1e9:0.#} GB" : $"{bytes / 1e6:0.#} MB";
 }

@@ -75,8 +75,8 @@ public static class PositionalEncoding
         if (needed > memoryLimit)
             throw new InsufficientMemoryException(
                 $"The cosine similarity of {positions:N0} positions with each other is a [{positions:N0}, {positions:N0}] matrix: it would need " +
-                $"{Bytes(needed)}, and this machine has {Bytes(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} of memory, of which this may use " +
-                $"{Bytes(memoryLimit)} (a quarter, so the model and the notebook keep the rest). Use fewer positions, e.g. CosineSimilarity(encoding[..1000]), or compare " +
+                $"{Hub.Format.Bytes(needed)}, and this machine has {Hub.Format.Bytes(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} of memory, of which this may use " +
+                $"{Hub.Format.Bytes(memoryLimit)} (a quarter, so the model and the notebook keep the rest). Use fewer positions, e.g. CosineSimilarity(encoding[..1000]), or compare " +
                 "single pairs with CosineSimilarity(encoding, a, b), which builds no matrix.");
 
         Tensor x = matrix.to_type(ScalarType.Float64);
@@ -93,10 +93,6 @@ public static class PositionalEncoding
         }
         return similarity.MoveToOuterDisposeScope();
     }
-
-    private static string Bytes(long bytes) => bytes >= 1L << 30
-        ? $"{bytes / (double)(1L << 30):0.0} GB"
-        : $"{bytes / (double)(1L << 20):0.0} MB";
 
     /// <summary>
     /// The cosine similarity between positions <paramref name="a"/> and <paramref name="b"/>:
