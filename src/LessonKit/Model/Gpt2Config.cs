@@ -150,7 +150,7 @@ public sealed record Gpt2Config
             DMlp = Int("n_inner", fallback: 4 * dModel),
             LayerNormEpsilon = Optional("layer_norm_epsilon", 1e-5, "a small positive number such as 1e-05", ReadNumber),
             ActivationFunction = Optional("activation_function", "gelu_new", $"a string, one of {string.Join(", ", SupportedActivations)}", ReadString),
-            ModelName = modelName ?? "custom",
+            ModelName = string.IsNullOrWhiteSpace(modelName) ? "custom" : modelName,
         };
         try
         {
