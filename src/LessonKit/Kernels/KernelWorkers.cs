@@ -23,13 +23,14 @@ internal static class KernelWorkers
     /// <summary>
     /// Runs <paramref name="work"/>(0 .. <paramref name="parts"/>-1) on the calling thread and up to
     /// <paramref name="threads"/>-1 workers; returns when every part is done. A call made while another is running
-    /// (from a second thread, or from inside a part) runs its parts on its own thread.
+    /// (from a second thread, or from inside a part) runs its parts on its own thread. Either way, a part that throws
+    /// fails the call with an <see cref="AggregateException"/> around what it threw.
     /// </summary>
     public static void Run(int parts, int threads, Action<int> work)
     {
         if (threads <= 1 || parts <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            for (int part = 0; part < parts; part++) work(part);
+            RunInline(parts, work);
             return;
         }
         try
@@ -45,6 +46,18 @@ internal static class KernelWorkers
         finally
         {
             Volatile.Write(ref s_busy, 0);
+        }
+    }
+
+    private static void RunInline(int parts, Action<int> work)
+    {
+        try
+        {
+            for (int part = 0; part < parts; part++) work(part);
+        }
+        catch (Exception error)
+        {
+            throw new AggregateException(error); // as when the parts ran on the workers: callers see one kind of failure
         }
     }
 

@@ -49,6 +49,18 @@ public class KernelWorkersTests
         Assert.Equal(8, done);
     }
 
+    [Theory]
+    [InlineData(8, 1)] // one thread: the parts run inline
+    [InlineData(1, 2)] // one part: inline too
+    public void A_part_that_throws_inline_fails_the_same_way(int parts, int threads)
+    {
+        // Inline is also what happens when another call is running (another test, another thread): the failure must
+        // not depend on that.
+        var error = Assert.Throws<AggregateException>(() =>
+            KernelWorkers.Run(parts, threads, part => { if (part == parts - 1) throw new InvalidOperationException("last part"); }));
+        Assert.Equal("last part", error.InnerException!.Message);
+    }
+
     [Fact]
     public void A_call_from_inside_a_part_runs_on_that_thread()
     {
