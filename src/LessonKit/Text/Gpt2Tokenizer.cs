@@ -13,8 +13,8 @@ namespace LessonKit.Text;
 /// numbers, punctuation runs, whitespace; see <see cref="Gpt2PreTokenizer"/>), each piece is turned into UTF-8
 /// bytes, and byte-pair encoding merges adjacent byte groups into the 50,257 tokens of GPT-2's vocabulary. The
 /// BPE itself is Microsoft.ML.Tokenizers' <see cref="TiktokenTokenizer"/>, given GPT-2's own vocabulary (a token's
-/// rank is its id), except for pieces longer than <see cref="LongPieceChars"/> chars, where that library is slow and
-/// <see cref="BytePairMerger"/> does the same merges faster.</para>
+/// rank is its id) and GPT-2's split pattern as <see cref="Gpt2PreTokenizer"/> (the library's own regex splits letters
+/// outside the Basic Multilingual Plane wrongly).</para>
 /// <para>Strings that are not valid UTF-16: an unpaired surrogate cannot be written as UTF-8, so it is encoded as
 /// U+FFFD (the replacement character), as tiktoken and js-tiktoken do; such a string does not round-trip.</para>
 /// <para>Instances are immutable and safe to use from several threads.</para>
@@ -35,7 +35,6 @@ public sealed class Gpt2Tokenizer
     private static readonly Lazy<Gpt2Tokenizer> s_default = new(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly TiktokenTokenizer _bpe;       // BPE over GPT-2's ranks, without special tokens
-    private readonly BytePairMerger _longPieceBpe;  // the same BPE in O(n log n), for long pieces
     private readonly byte[][] _tokenBytes;          // id -> the bytes it stands for
     private readonly string[] _tokenTexts;          // id -> TokenText(id)
     private readonly Dictionary<string, int> _idByTokenText;
@@ -49,7 +48,6 @@ public sealed class Gpt2Tokenizer
         _endOfTextId = files.EndOfTextId;
         _bpe = TiktokenTokenizer.Create(
             ToTiktokenRanks(files), Gpt2PreTokenizer.Instance, normalizer: null, specialTokens: null);
-        _longPieceBpe = new BytePairMerger(files.TokenBytes, files.EndOfTextId);
         _tokenTexts = Array.ConvertAll(_tokenBytes, DecodeUtf8);
         _idByTokenText = BuildIdByTokenText(_tokenBytes, _tokenTexts);
     }
@@ -193,49 +191,9 @@ public sealed class Gpt2Tokenizer
         return _idByTokenText.TryGetValue(tokenText, out int id) ? id : null;
     }
 
-    /// <summary>Pieces longer than this many chars go to <see cref="BytePairMerger"/> rather than the library's BPE.</summary>
-    internal const int LongPieceChars = 100;
-
-    private void EncodeOrdinaryText(ReadOnlySpan<char> text, List<int> ids)
-    {
-        if (!HasLongPiece(text))
-        {
-            // The usual case: the library cuts the pieces (with Gpt2PreTokenizer) and merges them, in one call.
-            ids.AddRange(_bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false));
-            return;
-        }
-
-        // Some piece is long, and the library's merge loop is quadratic in a piece's length: cut the pieces here
-        // and send the long ones to BytePairMerger. (Slower per piece than the path above, so only when needed.)
-        for (int start = 0; start < text.Length;)
-        {
-            int length = Gpt2PreTokenizer.PieceLength(text, start);
-            ReadOnlySpan<char> piece = text.Slice(start, length);
-            if (length <= LongPieceChars)
-            {
-                ids.AddRange(_bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
-            }
-            else
-            {
-                _longPieceBpe.Encode(Encoding.UTF8.GetBytes(piece.ToArray()), ids);
-            }
-            start += length;
-        }
-    }
-
-    private static bool HasLongPiece(ReadOnlySpan<char> text)
-    {
-        for (int start = 0; start < text.Length;)
-        {
-            int length = Gpt2PreTokenizer.PieceLength(text, start);
-            if (length > LongPieceChars)
-            {
-                return true;
-            }
-            start += length;
-        }
-        return false;
-    }
+    // The library cuts the pieces (with Gpt2PreTokenizer) and merges each, in one call.
+    private void EncodeOrdinaryText(ReadOnlySpan<char> text, List<int> ids) =>
+        ids.AddRange(_bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false));
 
     private void CheckId(int id, string paramName)
     {

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace LessonKit.Tests.RealKernel;
 
 /// <summary>The real-kernel harness itself: it must see what a learner sees go wrong, cell by cell.</summary>
@@ -16,7 +14,7 @@ public sealed class JupyterKernelTests : IDisposable
     [Fact]
     public void Errors_and_compiler_warnings_are_reported_by_cell_and_the_kits_notices_are_not()
     {
-        string notebook = WriteNotebook(
+        string notebook = NotebookFile.Write(Path.Combine(_scratch, "probe.ipynb"),
             "var x = 42;",
             "void Unused() { int neverRead; }",                                      // warning CS0168 on stderr
             "Console.Error.WriteLine(\"LessonKit: a notice the kit prints\");",
@@ -34,31 +32,5 @@ public sealed class JupyterKernelTests : IDisposable
         // The kernel goes on after an error: the last cell still sees the first cell's variable.
         Assert.Equal("42\n", ExecutedNotebook.Text(executed.CodeCells[4]["outputs"]![0]!["text"]));
         Assert.Equal(["stdout"], executed.OutputKinds()[4]);
-    }
-
-    private string WriteNotebook(params string[] cells)
-    {
-        Directory.CreateDirectory(_scratch);
-        var notebook = new JsonObject
-        {
-            ["cells"] = new JsonArray(cells.Select(source => (JsonNode)new JsonObject
-            {
-                ["cell_type"] = "code",
-                ["execution_count"] = null,
-                ["metadata"] = new JsonObject { ["polyglot_notebook"] = new JsonObject { ["kernelName"] = "csharp" } },
-                ["outputs"] = new JsonArray(),
-                ["source"] = source,
-            }).ToArray()),
-            ["metadata"] = new JsonObject
-            {
-                ["kernelspec"] = new JsonObject { ["name"] = ".net-csharp", ["display_name"] = ".NET (C#)", ["language"] = "C#" },
-                ["language_info"] = new JsonObject { ["name"] = "polyglot-notebook" },
-            },
-            ["nbformat"] = 4,
-            ["nbformat_minor"] = 5,
-        };
-        string path = Path.Combine(_scratch, "probe.ipynb");
-        File.WriteAllText(path, notebook.ToJsonString());
-        return path;
     }
 }

@@ -202,8 +202,8 @@ public class Gpt2TokenizerTests
     [Fact]
     public void EncodesLongTextExactly()
     {
-        // 100 KB of the corpus (prose, code, random strings), and 100 KB pieces with no space in them, which go
-        // through BytePairMerger (the library's merge is quadratic there: 5 to 20 s). Speed belongs in the benchmark.
+        // 100 KB of the corpus (prose, code, random strings), and 100 KB pieces with no space in them (a merge that is
+        // quadratic in a piece's length takes seconds to minutes there). Speed belongs in the benchmark.
         var corpus = new StringBuilder();
         while (corpus.Length < 100_000)
         {
