@@ -67,6 +67,7 @@ public static class TorchRuntime
             if (failure is null)
             {
                 ready = true;
+                MatmulGuard.TryInstall(log.Add);
                 var loaded = ProcessMemoryMap.MappedFiles().Where(f => f.EndsWith("/" + TorchSharpNativeFiles.LibraryFileName, StringComparison.Ordinal));
                 log.Add($"TorchSharp started (native library: {string.Join(", ", loaded.DefaultIfEmpty("not found in the memory map"))}).");
                 return;
@@ -75,6 +76,15 @@ public static class TorchRuntime
             var explanation = TorchLoadDiagnostics.Explain(facts, TorchLoadDiagnostics.OwningDebianPackage);
             log.Add($"EnsureReady failed: {explanation.Split('\n')[0]}");
             throw new TorchRuntimeException(explanation, failure);
+        }
+    }
+
+    /// <summary>Adds a sentence to <see cref="Log"/>.</summary>
+    internal static void AddToLog(string line)
+    {
+        lock (Gate)
+        {
+            log.Add(line);
         }
     }
 
