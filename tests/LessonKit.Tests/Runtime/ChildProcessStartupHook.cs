@@ -26,7 +26,7 @@ internal static class StartupHook
             "lessonkit-then-torch" => LessonKitThenTorch(),
             "notebook" => LoadTorchSharpFrom(Environment.GetEnvironmentVariable(ArgumentVariable)!) ?? LessonKitThenTorch(),
             "notebook-lessonkit-first" => UseLessonKit() ?? LoadTorchSharpFrom(Environment.GetEnvironmentVariable(ArgumentVariable)!) ?? LessonKitThenTorch(),
-            "matmul" => LessonKit.Tests.Runtime.MatmulGuardChild.Run(),
+            "matmul" => LessonKit.Tests.Runtime.MatmulGuardChild.Run(Environment.GetEnvironmentVariable(ArgumentVariable)),
             _ => 90,
         };
         Console.Out.Flush();

@@ -9,6 +9,7 @@ namespace LessonKit.Tests.Runtime;
 /// The child-process side of <see cref="MatmulGuardChildProcessTests"/> (mode <c>matmul</c> of the startup hook): uses
 /// LessonKit, then calls <c>torch.matmul</c> with shapes that do not fit and with shapes that do, and prints what
 /// happened as <c>RESULT</c> lines. Without the guard the first bad matmul ends this process with SIGABRT.
+/// The argument picks the cases: <c>all</c> (default), <c>valid-only</c>, or <c>first-bad-only</c>.
 /// </summary>
 internal static class MatmulGuardChild
 {
@@ -25,7 +26,7 @@ internal static class MatmulGuardChild
         ("0d", [], [4]),
     ];
 
-    public static int Run()
+    public static int Run(string? which)
     {
         _ = TorchRuntime.Log;  // the learner's first mention of LessonKit: the module initializer runs
         Console.WriteLine($"RESULT state-before-torch={MatmulGuard.State}");
@@ -34,7 +35,13 @@ internal static class MatmulGuardChild
             Console.WriteLine($"RESULT state-after-first-torch-call={MatmulGuard.State}");
         }
 
-        foreach (var (name, left, right) in BadCases)
+        var badCases = which switch
+        {
+            "valid-only" => [],
+            "first-bad-only" => BadCases[..1],
+            _ => BadCases,
+        };
+        foreach (var (name, left, right) in badCases)
         {
             using var a = torch.ones(left);
             using var b = torch.ones(right);
