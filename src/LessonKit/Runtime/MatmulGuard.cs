@@ -54,6 +54,7 @@ internal static class MatmulGuard
     private static readonly Lock Gate = new();
     private static MatmulGuardState state = MatmulGuardState.NotStarted;
     private static string detail = "LessonKit's module initializer has not run yet.";
+    private static bool loadedBeforeStart;  // TorchSharp's library was loaded before the guard started: a matmul may already be bound
 
     /// <summary>Where the guard stands.</summary>
     public static MatmulGuardState State
@@ -137,8 +138,12 @@ internal static class MatmulGuard
         }
         state = MatmulGuardState.Waiting;
         detail = "waiting for TorchSharp to load its native library.";
+        loadedBeforeStart = MappedLibraries().Length > 0;
         TryInstallLocked(log);
     }
+
+    private static string[] MappedLibraries() =>
+        ProcessMemoryMap.MappedFiles().Where(f => f.EndsWith("/" + TorchSharpNativeFiles.LibraryFileName, StringComparison.Ordinal)).ToArray();
 
     // Called by .NET before it binds each of TorchSharp's [DllImport]s; returning zero lets .NET load the library as usual.
     private static IntPtr OnTorchSharpBinding(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
@@ -158,7 +163,7 @@ internal static class MatmulGuard
         }
         try
         {
-            var loaded = ProcessMemoryMap.MappedFiles().Where(f => f.EndsWith("/" + TorchSharpNativeFiles.LibraryFileName, StringComparison.Ordinal)).ToArray();
+            var loaded = MappedLibraries();
             if (loaded.Length == 0)
             {
                 return;  // not loaded yet: the next binding tries again
@@ -228,7 +233,8 @@ internal static class MatmulGuard
         log.Add($"Guarded {LibTorchSharpBuild.MatmulSymbol} of {layout.Path} in this process: its symbol now points at a try/catch around the original (at 0x{(ulong)page:x}); a matmul error becomes a managed exception.");
         Console.Error.WriteLine(
             "LessonKit: in TorchSharp 0.107.0 a torch.matmul whose shapes do not fit ends the whole process (its native code does not catch " +
-            "libtorch's error); LessonKit put a guard around it in this process, so it throws an exception instead, like mm and bmm.");
+            "libtorch's error); LessonKit put a guard around it in this process, so it throws an exception instead, like mm and bmm" +
+            (loadedBeforeStart ? " (unless torch.matmul already ran before LessonKit was first used: .NET keeps what it bound then)." : "."));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
