@@ -26,6 +26,23 @@ internal static class MatmulGuardChild
         ("0d", [], [4]),
     ];
 
+    /// <summary>
+    /// Like <see cref="Run"/>, but TorchSharp starts before anything mentions LessonKit (so the guard goes in at once,
+    /// when LessonKit's module initializer finds the library already loaded). This method must not mention LessonKit.
+    /// </summary>
+    public static int TorchFirst()
+    {
+        TouchTorch();
+        return Run("all");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void TouchTorch()
+    {
+        using var ones = torch.ones(2);
+        Console.WriteLine($"RESULT torch-before-lessonkit={ones.sum().item<float>()}");
+    }
+
     public static int Run(string? which)
     {
         _ = TorchRuntime.Log;  // the learner's first mention of LessonKit: the module initializer runs

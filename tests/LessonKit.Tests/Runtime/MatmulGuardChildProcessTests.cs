@@ -64,6 +64,23 @@ public sealed class MatmulGuardChildProcessTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public void When_TorchSharp_started_before_LessonKit_the_guard_goes_in_at_once_and_the_line_says_what_it_cannot_cover()
+    {
+        if (!Applicable) return;
+
+        var child = ChildProcess.Run(AppContext.BaseDirectory, "matmul-torch-first");
+        output.WriteLine($"=== matmul-torch-first\n{child}");
+
+        Assert.True(child.ExitCode == 0 && child.Result("survived") == "yes", child.ToString());
+        Assert.Equal("2", child.Result("torch-before-lessonkit"));
+        Assert.Equal("Installed", child.Result("state-before-torch"));  // installed by the module initializer itself
+        Assert.Equal(typeof(ExternalException).FullName, child.Result("bad-2d"));
+        Assert.Equal(
+            [GuardLine[..^1] + " (unless torch.matmul already ran before LessonKit was first used: .NET keeps what it bound then)."],
+            child.Stderr.Split('\n').Where(l => l.Contains("matmul", StringComparison.Ordinal)).ToArray());
+    }
+
+    [Fact]
     public void Good_products_are_bit_identical_to_mm_bmm_dot_mv_einsum_and_to_a_run_without_the_guard()
     {
         if (!Applicable) return;
