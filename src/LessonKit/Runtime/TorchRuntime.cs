@@ -23,6 +23,10 @@ namespace LessonKit.Runtime;
 /// <see cref="EnsureReady"/> first. Set the environment variable <c>LESSONKIT_NO_NATIVE_PATCH=1</c> to turn the
 /// patch off.
 /// </para>
+/// <para>
+/// The same start also guards <c>torch.matmul</c>, whose shape errors would otherwise end the process (see
+/// <see cref="MatmulGuard"/>); <c>LESSONKIT_NO_NATIVE_PATCH=1</c> turns that off too.
+/// </para>
 /// </remarks>
 public static class TorchRuntime
 {
