@@ -7,7 +7,8 @@ namespace LessonKit.Runtime;
 /// so that it happens before TorchSharp loads its native code. .NET runs it when a method that mentions any
 /// LessonKit member is compiled (even in a branch that never runs), not when the assembly is merely loaded or
 /// inspected by reflection; so a notebook cell that mentions LessonKit is covered before its first statement runs.
-/// It only patches files; it does not start TorchSharp, and it never throws.
+/// It only patches files and starts watching for TorchSharp's native library (<see cref="MatmulGuard"/>); it does not
+/// start TorchSharp, and it never throws.
 /// </summary>
 internal static class LessonKitModuleInitializer
 {
@@ -23,6 +24,14 @@ internal static class LessonKitModuleInitializer
         catch (Exception)
         {
             // RunPatchStep already logs its own problems; nothing may escape a module initializer.
+        }
+        try
+        {
+            MatmulGuard.Start(GlibcxxMarkerFix.IsDisabled(Environment.GetEnvironmentVariable(GlibcxxMarkerFix.OptOutVariable)), TorchRuntime.AddToLog);
+        }
+        catch (Exception)
+        {
+            // Start logs its own problems; nothing may escape a module initializer.
         }
     }
 }

@@ -23,6 +23,10 @@ namespace LessonKit.Runtime;
 /// <see cref="EnsureReady"/> first. Set the environment variable <c>LESSONKIT_NO_NATIVE_PATCH=1</c> to turn the
 /// patch off.
 /// </para>
+/// <para>
+/// The same start also guards <c>torch.matmul</c>, whose shape errors would otherwise end the process (see
+/// <see cref="MatmulGuard"/>); <c>LESSONKIT_NO_NATIVE_PATCH=1</c> turns that off too.
+/// </para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -67,6 +71,7 @@ public static class TorchRuntime
             if (failure is null)
             {
                 ready = true;
+                MatmulGuard.TryInstall(log.Add);
                 var loaded = ProcessMemoryMap.MappedFiles().Where(f => f.EndsWith("/" + TorchSharpNativeFiles.LibraryFileName, StringComparison.Ordinal));
                 log.Add($"TorchSharp started (native library: {string.Join(", ", loaded.DefaultIfEmpty("not found in the memory map"))}).");
                 return;
@@ -75,6 +80,15 @@ public static class TorchRuntime
             var explanation = TorchLoadDiagnostics.Explain(facts, TorchLoadDiagnostics.OwningDebianPackage);
             log.Add($"EnsureReady failed: {explanation.Split('\n')[0]}");
             throw new TorchRuntimeException(explanation, failure);
+        }
+    }
+
+    /// <summary>Adds a sentence to <see cref="Log"/>.</summary>
+    internal static void AddToLog(string line)
+    {
+        lock (Gate)
+        {
+            log.Add(line);
         }
     }
 

@@ -26,6 +26,8 @@ internal static class StartupHook
             "lessonkit-then-torch" => LessonKitThenTorch(),
             "notebook" => LoadTorchSharpFrom(Environment.GetEnvironmentVariable(ArgumentVariable)!) ?? LessonKitThenTorch(),
             "notebook-lessonkit-first" => UseLessonKit() ?? LoadTorchSharpFrom(Environment.GetEnvironmentVariable(ArgumentVariable)!) ?? LessonKitThenTorch(),
+            "matmul" => LessonKit.Tests.Runtime.MatmulGuardChild.Run(Environment.GetEnvironmentVariable(ArgumentVariable)),
+            "matmul-torch-first" => LessonKit.Tests.Runtime.MatmulGuardChild.TorchFirst(),
             _ => 90,
         };
         Console.Out.Flush();
