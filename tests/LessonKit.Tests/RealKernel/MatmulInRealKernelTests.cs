@@ -30,7 +30,9 @@ public sealed class MatmulInRealKernelTests : IDisposable
             "Console.WriteLine(x);\nConsole.WriteLine(torch.matmul(torch.ones(2, 3), torch.ones(3, 2)).sum().item<float>());",
         ];
 
-        var outputs = MatmulNotebookRun.Execute(scratch, cells, TimeSpan.FromMinutes(5));
+        string notebook = NotebookFile.Write(Path.Combine(scratch, "matmul.ipynb"), cells);
+        var executed = JupyterKernel.Execute(notebook, Path.Combine(scratch, "out"), new Dictionary<string, string?>(), TimeSpan.FromMinutes(5));
+        var outputs = executed.CodeCells.Select(cell => cell["outputs"]!.AsArray()).ToList();
 
         var error = Assert.Single(outputs[2], o => (string?)o!["output_type"] == "error")!;
         Assert.StartsWith(
@@ -39,12 +41,12 @@ public sealed class MatmulInRealKernelTests : IDisposable
             "libtorch says: mat1 and mat2 shapes cannot be multiplied (3x4 and 5x6)",
             (string?)error["evalue"]);
         var stdout = outputs[3].Where(o => (string?)o!["output_type"] == "stream" && (string?)o["name"] == "stdout");
-        Assert.Equal("42\n12\n", string.Concat(stdout.Select(o => MatmulNotebookRun.Text(o!["text"]))));
+        Assert.Equal("42\n12\n", string.Concat(stdout.Select(o => ExecutedNotebook.Text(o!["text"]))));
 
         // Nothing else went wrong: no other error, and on stderr only LessonKit's one-line notices.
         Assert.Equal(1, outputs.Sum(cell => cell.Count(o => (string?)o!["output_type"] == "error")));
         var stderr = outputs.SelectMany(cell => cell.Where(o => (string?)o!["name"] == "stderr"))
-            .SelectMany(o => MatmulNotebookRun.Text(o!["text"]).Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+            .SelectMany(o => ExecutedNotebook.Text(o!["text"]).Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToArray();
         Assert.All(stderr, line => Assert.StartsWith("LessonKit: ", line));
         Assert.Single(stderr, line => line.Contains("torch.matmul whose shapes do not fit", StringComparison.Ordinal));
     }
