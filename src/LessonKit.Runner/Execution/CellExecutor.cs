@@ -45,11 +45,14 @@ public sealed class CellExecutor(CompositeKernel kernel)
         }
     }
 
-    /// <summary>What the runner prints about a failed cell: the first failure, with the line of the first compile error.</summary>
+    /// <summary>
+    /// What the runner prints about a failed cell: its compile errors as the kernel shows them ("(line,column): error
+    /// CS0103: ...", counted from the C# after any magic commands), or the exception or message it failed with.
+    /// </summary>
     private sealed class FailureReport
     {
         private readonly object _gate = new();
-        private IReadOnlyList<Diagnostic> _errors = [];
+        private readonly List<string> _errors = [];
         private CommandFailed? _failure;
 
         public void Note(KernelEvent kernelEvent)
@@ -58,8 +61,8 @@ public sealed class CellExecutor(CompositeKernel kernel)
             {
                 switch (kernelEvent)
                 {
-                    case DiagnosticsProduced diagnostics when _errors.Count == 0:
-                        _errors = diagnostics.Diagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).ToList();
+                    case DiagnosticsProduced diagnostics:
+                        _errors.AddRange(diagnostics.FormattedDiagnostics.Select(d => d.Value).Where(text => text.Contains(": error ", StringComparison.Ordinal)));
                         break;
                     case CommandFailed failed when _failure is null:
                         _failure = failed;
@@ -72,16 +75,13 @@ public sealed class CellExecutor(CompositeKernel kernel)
         {
             lock (_gate)
             {
-                if (_failure?.Exception is CodeSubmissionCompilationErrorException && _errors.Count > 0)
+                var message = _failure?.Exception switch
                 {
-                    var message = string.Join("\n", _errors.Select((d, i) =>
-                        $"error {d.Code}: {d.Message}" + (i == 0 ? "" : $" (line {d.LinePositionSpan.Start.Line + 1})")));
-                    return new CellOutcome(CellStatus.Failed, _errors[0].LinePositionSpan.Start.Line + 1, message);
-                }
-                var text = _failure?.Exception is { } exception and not CodeSubmissionCompilationErrorException
-                    ? $"{exception.GetType().FullName}: {exception.Message}"
-                    : _failure?.Message ?? "the kernel reported a failure";
-                return new CellOutcome(CellStatus.Failed, null, text);
+                    CodeSubmissionCompilationErrorException when _errors.Count > 0 => string.Join("\n", _errors.Distinct()),
+                    { } exception and not CodeSubmissionCompilationErrorException => $"{exception.GetType().FullName}: {exception.Message}",
+                    _ => _failure?.Message ?? "the kernel reported a failure",
+                };
+                return new CellOutcome(CellStatus.Failed, null, message);
             }
         }
     }
