@@ -4,14 +4,13 @@ using System.Text.Json.Nodes;
 using LessonKit.Runner.Engine;
 using LessonKit.Runner.Export;
 using LessonKit.Runner.Notebooks;
-using Microsoft.DotNet.Interactive;
 
 namespace LessonKit.Runner.Execution;
 
 /// <summary>
 /// Runs a notebook's code cells in order in the real .NET Interactive kernel, hosted in this process (a fresh
-/// kernel per notebook), prints progress, and writes the executed notebook and an HTML page to the output folder. The first cell that fails stops the notebook; the cells after
-/// it are reported as not run. While cells run, the working directory is the notebook's folder (as in VS Code)
+/// kernel per notebook), prints progress, and writes the executed notebook and an HTML page to the output folder.
+/// The first cell that fails stops the notebook; the cells after it are reported as not run. While cells run, the working directory is the notebook's folder (as in VS Code)
 /// and <see cref="RunSettings.ModelOverrideVariable"/> carries <c>--model</c>.
 /// </summary>
 public sealed class NotebookRunner(RunSettings settings, TextWriter console)
