@@ -1,16 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LessonKit.Runner.Directives;
 using LessonKit.Runner.Notebooks;
 
 namespace LessonKit.Runner.Checking;
 
 /// <summary>
-/// Validates that a notebook is one the Polyglot Notebooks extension opens as C# and the runner can run:
-/// nbformat 4.4+, the .NET C# kernelspec, sane Polyglot kernel metadata, every code cell marked and written as
-/// C# using only the supported directives, well-formed cells, and (for files under a <c>lessons</c> folder) no
-/// stored outputs or execution counts.
+/// Validates that a notebook is one the Polyglot Notebooks extension opens as C#: nbformat 4.4+, the .NET C#
+/// kernelspec, sane Polyglot kernel metadata, every code cell marked as C#, well-formed cells, and (for files under a
+/// <c>lessons</c> folder) no stored outputs or execution counts. What a cell's code does (magic commands included)
+/// is the kernel's business: <c>run</c> finds out.
 /// </summary>
 public static partial class NotebookChecker
 {
@@ -187,10 +186,6 @@ public static partial class NotebookChecker
             && language.GetValueKind() == JsonValueKind.String && language.GetValue<string>() != "csharp")
         {
             add($"metadata.dotnet_interactive.language is \"{language.GetValue<string>()}\"; lessons are C# only.");
-        }
-        foreach (var problem in CellDirectiveParser.Parse(cell.Source).Problems)
-        {
-            add($"line {problem.Line}: {problem.Message}");
         }
         if (cell.Json["outputs"] is not JsonArray outputs)
         {

@@ -41,7 +41,8 @@ public static class RunnerCommandLine
     private static RootCommand Build(TextWriter output, TextWriter error, CancellationToken interrupt)
     {
         var root = new RootCommand(
-            "Runs, checks and strips LessonKit lesson notebooks (C# Polyglot notebooks) without the notebook kernel.");
+            "Runs, checks and strips LessonKit lesson notebooks (C# Polyglot notebooks); runs them in the real .NET Interactive " +
+            "C# kernel, hosted in this process, without Jupyter or VS Code.");
         root.Add(BuildRun(output, error, interrupt));
         root.Add(BuildCheck(output));
         root.Add(BuildStrip(output));
@@ -70,7 +71,7 @@ public static class RunnerCommandLine
             DefaultValueFactory = _ => DefaultTimeoutSeconds,
         };
         var command = new Command("run",
-            "Execute each notebook's code cells in order, as the .NET Interactive C# kernel would, and write the executed notebook " +
+            "Execute each notebook's code cells in order in the .NET Interactive C# kernel (as VS Code and Jupyter do), and write the executed notebook " +
             "and a standalone HTML page. Exits non-zero when a cell fails (1), times out (124) or is interrupted by Ctrl+C (130).")
         {
             notebooks, outDirectory, model, timeout,
@@ -175,8 +176,8 @@ public static class RunnerCommandLine
     {
         var paths = new Argument<string[]>("path") { Description = "Notebook files or folders (searched for *.ipynb).", Arity = ArgumentArity.OneOrMore };
         var command = new Command("check",
-            "Validate notebooks: nbformat 4.4+, the .NET (C#) kernelspec, Polyglot kernel metadata, C#-only code cells with supported " +
-            "directives, and no stored outputs or execution counts for notebooks under a 'lessons' folder. Exits 1 when anything is wrong.")
+            "Validate notebooks: nbformat 4.4+, the .NET (C#) kernelspec, Polyglot kernel metadata, code cells marked as C#, " +
+            "and no stored outputs or execution counts for notebooks under a 'lessons' folder. Exits 1 when anything is wrong.")
         {
             paths,
         };

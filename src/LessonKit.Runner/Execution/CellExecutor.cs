@@ -1,123 +1,88 @@
-using System.Diagnostics;
-using LessonKit.Runner.Directives;
-using LessonKit.Runner.Display;
-using LessonKit.Runner.Export;
+using LessonKit.Runner.Engine;
 using LessonKit.Runner.Notebooks;
-using LessonKit.Runner.References;
-using Microsoft.CodeAnalysis;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
 
 namespace LessonKit.Runner.Execution;
 
 /// <summary>
-/// Runs the code cells of one notebook, one at a time, in one <see cref="ScriptSession"/>: reads the cell's
-/// directives, adds its references, runs its C# (and shows its <c>#!markdown</c> parts), and records outputs and
-/// errors the way the kernel shows them.
+/// Runs the code cells of one notebook, one at a time, in one real .NET Interactive kernel: each cell is submitted
+/// whole (magic commands included) to the kernel its metadata names, and what the kernel reports becomes the
+/// cell's outputs, as in Jupyter or VS Code.
 /// </summary>
-public sealed class CellExecutor(string notebookName, string notebookDirectory, ReferenceResolver resolver)
+public sealed class CellExecutor(CompositeKernel kernel)
 {
-    private readonly ScriptSession _session = new();
-
     /// <summary>Runs <paramref name="cell"/>, writing its outputs to <paramref name="output"/>.</summary>
     /// <param name="cell">A code cell.</param>
     /// <param name="executionCount">The cell's execution count (for its result output).</param>
-    /// <param name="output">Where the cell's outputs go; the console should already be captured into it.</param>
-    /// <param name="cancellation">Cancelled when the runner gives up on the cell.</param>
+    /// <param name="output">Where the cell's outputs go.</param>
+    /// <param name="cancellation">Cancelled when the runner gives up on the cell; the kernel passes it on to the cell.</param>
     public async Task<CellOutcome> RunAsync(NotebookCell cell, int executionCount, CellOutputCollector output, CancellationToken cancellation)
     {
-        var kernel = cell.PolyglotKernelName?.ToLowerInvariant() switch
+        var kernelName = cell.PolyglotKernelName ?? NotebookKernel.CSharpKernelName;
+        if (!kernel.ChildKernels.TryGetByAlias(kernelName, out _))
         {
-            null or "csharp" or "c#" => (CellKernel?)CellKernel.CSharp,
-            "markdown" => CellKernel.Markdown,
-            _ => null,
-        };
-        if (kernel is null)
-        {
-            return Fail(output, "UnsupportedKernel", 1,
-                $"the cell's metadata runs it with the '{cell.PolyglotKernelName}' kernel; the runner runs only C# (polyglot_notebook.kernelName \"csharp\").");
+            var message = $"the cell's metadata runs it with the '{kernelName}' kernel; the runner hosts only the C# kernel " +
+                          $"(polyglot_notebook.kernelName \"{NotebookKernel.CSharpKernelName}\").";
+            output.AddError(KernelEventOutputs.ErrorName, message, [message]);
+            return new CellOutcome(CellStatus.Failed, null, message);
         }
 
-        var parsed = CellDirectiveParser.Parse(cell.Source, kernel.Value);
-        if (parsed.Problems.Count > 0)
+        var submission = new SubmitCode(cell.Source, kernelName);
+        var token = submission.GetOrCreateToken();
+        var report = new FailureReport();
+        using (kernel.KernelEvents.Subscribe(e =>
         {
-            var first = parsed.Problems[0];
-            return Fail(output, "UnsupportedDirective", first.Line, first.Message);
+            // Events of this cell and of the commands it started (#r "nuget:", #!time ...), as the tool forwards them.
+            if (!e.Command.GetOrCreateToken().StartsWith(token, StringComparison.Ordinal)) return;
+            KernelEventOutputs.Add(e, output, executionCount);
+            report.Note(e);
+        }))
+        {
+            var result = await kernel.SendAsync(submission, cancellation);
+            return result.Events.OfType<CommandFailed>().Any() ? report.ToOutcome() : CellOutcome.Success;
         }
+    }
 
-        foreach (var reference in parsed.References)
+    /// <summary>
+    /// What the runner prints about a failed cell: its compile errors as the kernel shows them ("(line,column): error
+    /// CS0103: ...", counted from the C# after any magic commands), or the exception or message it failed with.
+    /// </summary>
+    private sealed class FailureReport
+    {
+        private readonly object _gate = new();
+        private readonly List<string> _errors = [];
+        private CommandFailed? _failure;
+
+        public void Note(KernelEvent kernelEvent)
         {
-            try
+            lock (_gate)
             {
-                _session.AddReferences(resolver.Resolve(reference, notebookDirectory));
-            }
-            catch (ReferenceException e)
-            {
-                return Fail(output, "ReferenceError", reference.Line, e.Message);
-            }
-        }
-
-        var filePath = $"{notebookName} cell {cell.Number}";
-        foreach (var segment in parsed.Segments)
-        {
-            if (segment.Kernel == CellKernel.Markdown)
-            {
-                output.AddDisplay(new MimeBundle()
-                    .Add(MimeTypes.Html, MarkdownRenderer.ToHtml(segment.Code))
-                    .Add(MimeTypes.Markdown, segment.Code));
-                continue;
-            }
-
-            _session.Globals.BeginCell(output, cancellation);
-            var result = await _session.RunAsync(segment.Code, filePath, cancellation);
-            if (result.CompileErrors.Count > 0)
-            {
-                return CompileFailure(output, result.CompileErrors);
-            }
-            if (result.Exception is { } exception)
-            {
-                return RuntimeFailure(output, exception, filePath);
-            }
-            if (result.HasValue)
-            {
-                try
+                switch (kernelEvent)
                 {
-                    output.AddResult(ValueFormatter.Format(result.Value), executionCount);
-                }
-                catch (Exception e)
-                {
-                    // A formatter threw while showing the cell's value: report it on the cell's last line.
-                    var lastLine = segment.Code.TrimEnd().Split('\n').Length;
-                    return Fail(output, e.GetType().Name, lastLine, $"formatting the cell's value failed: {e.Message}", e.ToString());
+                    case DiagnosticsProduced diagnostics:
+                        _errors.AddRange(diagnostics.FormattedDiagnostics.Select(d => d.Value).Where(text => text.Contains(": error ", StringComparison.Ordinal)));
+                        break;
+                    case CommandFailed failed when _failure is null:
+                        _failure = failed;
+                        break;
                 }
             }
         }
-        return CellOutcome.Success;
-    }
 
-    private static CellOutcome CompileFailure(CellOutputCollector output, IReadOnlyList<Diagnostic> errors)
-    {
-        var lines = errors.Select(d =>
+        public CellOutcome ToOutcome()
         {
-            var position = d.Location.GetLineSpan().StartLinePosition;
-            return (Line: position.Line + 1, Text: $"({position.Line + 1},{position.Character + 1}): error {d.Id}: {d.GetMessage()}");
-        }).ToList();
-        output.AddError("CompilationError", string.Join("\n", lines.Select(l => l.Text)), lines.Select(l => l.Text).ToList());
-        var message = string.Join("\n", errors.Select(d => $"error {d.Id}: {d.GetMessage()}" +
-            (d == errors[0] ? "" : $" (line {d.Location.GetLineSpan().StartLinePosition.Line + 1})")));
-        return new CellOutcome(CellStatus.Failed, lines[0].Line, message);
-    }
-
-    private static CellOutcome RuntimeFailure(CellOutputCollector output, Exception exception, string filePath)
-    {
-        // The line is that of the innermost stack frame inside this cell's own code.
-        var line = new StackTrace(exception, fNeedFileInfo: true).GetFrames()
-            .FirstOrDefault(f => f.GetFileName() == filePath && f.GetFileLineNumber() > 0)?.GetFileLineNumber();
-        output.AddError(exception.GetType().Name, exception.Message, exception.ToString().Split('\n').Select(l => l.TrimEnd('\r')).ToList());
-        return new CellOutcome(CellStatus.Failed, line, $"{exception.GetType().FullName}: {exception.Message}");
-    }
-
-    private static CellOutcome Fail(CellOutputCollector output, string ename, int line, string message, string? traceback = null)
-    {
-        output.AddError(ename, message, (traceback ?? $"line {line}: {message}").Split('\n'));
-        return new CellOutcome(CellStatus.Failed, line, message);
+            lock (_gate)
+            {
+                var message = _failure?.Exception switch
+                {
+                    CodeSubmissionCompilationErrorException when _errors.Count > 0 => string.Join("\n", _errors.Distinct()),
+                    { } exception and not CodeSubmissionCompilationErrorException => $"{exception.GetType().FullName}: {exception.Message}",
+                    _ => _failure?.Message ?? "the kernel reported a failure",
+                };
+                return new CellOutcome(CellStatus.Failed, null, message);
+            }
+        }
     }
 }

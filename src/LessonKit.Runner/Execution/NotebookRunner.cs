@@ -1,22 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using LessonKit.Runner.Engine;
 using LessonKit.Runner.Export;
 using LessonKit.Runner.Notebooks;
-using LessonKit.Runner.References;
 
 namespace LessonKit.Runner.Execution;
 
 /// <summary>
-/// Runs a notebook's code cells in order without the notebook kernel, prints progress, and writes the executed
-/// notebook and an HTML page to the output folder. The first cell that fails stops the notebook; the cells after
-/// it are reported as not run. While cells run, the working directory is the notebook's folder (as in VS Code)
+/// Runs a notebook's code cells in order in the real .NET Interactive kernel, hosted in this process (a fresh
+/// kernel per notebook), prints progress, and writes the executed notebook and an HTML page to the output folder.
+/// The first cell that fails stops the notebook; the cells after it are reported as not run. While cells run, the working directory is the notebook's folder (as in VS Code)
 /// and <see cref="RunSettings.ModelOverrideVariable"/> carries <c>--model</c>.
 /// </summary>
 public sealed class NotebookRunner(RunSettings settings, TextWriter console)
 {
-    private readonly ReferenceResolver _resolver = ReferenceResolver.ForRunningProcess(settings.RestoreTimeout);
-
     /// <summary>Runs one notebook.</summary>
     /// <param name="notebookPath">The .ipynb file.</param>
     /// <param name="interrupt">Cancelled on Ctrl+C: the running cell is reported as interrupted and the run stops.</param>
@@ -38,7 +36,8 @@ public sealed class NotebookRunner(RunSettings settings, TextWriter console)
         var codeCells = notebook.Cells.Where(c => c.IsCode).ToList();
         console.WriteLine($"{shownPath}: {codeCells.Count} code cells");
 
-        var executor = new CellExecutor(Path.GetFileName(notebook.Path), Path.GetDirectoryName(notebook.Path)!, _resolver);
+        var kernel = NotebookKernel.Create();
+        var executor = new CellExecutor(kernel);
         var notes = new Dictionary<int, string>();
         var status = CellStatus.Succeeded;
         int? failedCell = null;
@@ -98,6 +97,8 @@ public sealed class NotebookRunner(RunSettings settings, TextWriter console)
         }
         finally
         {
+            // A kernel whose cell was abandoned is left alone (its cell may still be running); the process ends soon.
+            if (status is not (CellStatus.TimedOut or CellStatus.Interrupted)) kernel.Dispose();
             Environment.CurrentDirectory = previousDirectory;
             if (settings.ModelOverride is not null)
             {
@@ -123,40 +124,37 @@ public sealed class NotebookRunner(RunSettings settings, TextWriter console)
         return relative.StartsWith("..", StringComparison.Ordinal) ? Path.GetFullPath(path) : relative;
     }
 
-    /// <summary>Runs one cell on its own thread with the console captured; returns its outcome and outputs.</summary>
+    /// <summary>Runs one cell on its own thread; returns its outcome and outputs.</summary>
     private async Task<(CellOutcome Outcome, JsonArray Outputs)> RunCellAsync(
         CellExecutor executor, NotebookCell cell, int executionCount, CancellationToken interrupt)
     {
         var collector = new CellOutputCollector();
         CellOutcome outcome;
-        using (new ConsoleCapture(collector))
+        try
         {
-            try
+            var (end, result) = await CellThread.RunAsync(
+                $"cell {cell.Number}",
+                token => executor.RunAsync(cell, executionCount, collector, token),
+                settings.CellTimeout,
+                interrupt);
+            outcome = end switch
             {
-                var (end, result) = await CellThread.RunAsync(
-                    $"cell {cell.Number}",
-                    token => executor.RunAsync(cell, executionCount, collector, token),
-                    settings.CellTimeout,
-                    interrupt);
-                outcome = end switch
-                {
-                    CellThreadEnd.TimedOut => new CellOutcome(CellStatus.TimedOut, null,
-                        $"the cell ran longer than the {settings.CellTimeout.TotalSeconds:0} s time limit (--timeout) and was abandoned"),
-                    CellThreadEnd.Interrupted => new CellOutcome(CellStatus.Interrupted, null,
-                        "the run was interrupted (Ctrl+C) while this cell was running"),
-                    _ => result!,
-                };
-            }
-            catch (Exception e)
-            {
-                // A failure of the runner itself, not of the cell's code: still report it against the cell.
-                outcome = new CellOutcome(CellStatus.Failed, null, $"the runner failed on this cell: {e}");
-                collector.AddError(e.GetType().Name, e.Message, e.ToString().Split('\n'));
-            }
+                CellThreadEnd.TimedOut => new CellOutcome(CellStatus.TimedOut, null,
+                    $"the cell ran longer than the {settings.CellTimeout.TotalSeconds:0} s time limit (--timeout) and was abandoned"),
+                CellThreadEnd.Interrupted => new CellOutcome(CellStatus.Interrupted, null,
+                    "the run was interrupted (Ctrl+C) while this cell was running"),
+                _ => result!,
+            };
+        }
+        catch (Exception e)
+        {
+            // A failure of the runner itself, not of the cell's code: still report it against the cell.
+            outcome = new CellOutcome(CellStatus.Failed, null, $"the runner failed on this cell: {e}");
+            collector.AddError(e.GetType().Name, e.Message, e.ToString().Split('\n'));
         }
         if (outcome.Status is CellStatus.TimedOut or CellStatus.Interrupted)
         {
-            collector.AddError(outcome.Status == CellStatus.TimedOut ? "CellTimeout" : "Interrupted", outcome.Message!, [outcome.Message!]);
+            collector.EndWith(outcome.Status == CellStatus.TimedOut ? "CellTimeout" : "Interrupted", outcome.Message!, [outcome.Message!]);
         }
         return (outcome, collector.ToJson());
     }

@@ -12,9 +12,6 @@ public sealed record RunSettings
     /// <summary>Time limit per cell; a cell over it stops the run.</summary>
     public TimeSpan CellTimeout { get; init; } = TimeSpan.FromSeconds(600);
 
-    /// <summary>Time limit for one <c>dotnet restore</c> of a package the runner does not carry.</summary>
-    public TimeSpan RestoreTimeout { get; init; } = TimeSpan.FromMinutes(5);
-
     /// <summary>
     /// A model name or directory that <c>HookedGpt2.FromPretrained</c> loads instead of whatever the notebook asks
     /// for (set as <see cref="ModelOverrideVariable"/> while cells run), or null.

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LessonKit.Runner.Display;
 using LessonKit.Runner.Notebooks;
 
 namespace LessonKit.Runner.Export;

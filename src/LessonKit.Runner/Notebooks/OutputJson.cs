@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using LessonKit.Runner.Display;
 
 namespace LessonKit.Runner.Notebooks;
 
@@ -48,8 +47,24 @@ public static class OutputJson
         var data = new JsonObject();
         foreach (var (mimeType, value) in bundle.Items.OrderBy(i => i.Key, StringComparer.Ordinal))
         {
-            data[mimeType] = CellSource.ToLines(value);
+            // JSON stays JSON (nbformat stores it as an object, as the tool's Jupyter front end sends it); text is kept as lines.
+            data[mimeType] = IsJson(mimeType) && TryParseJson(value) is { } json ? json : CellSource.ToLines(value);
         }
         return data;
+    }
+
+    private static bool IsJson(string mimeType) =>
+        mimeType == "application/json" || mimeType.EndsWith("+json", StringComparison.Ordinal);
+
+    private static JsonNode? TryParseJson(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 }

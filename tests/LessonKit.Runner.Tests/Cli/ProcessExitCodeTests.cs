@@ -21,7 +21,7 @@ public class ProcessExitCodeTests
     }
 
     [Fact]
-    public async Task A_failing_cell_makes_the_process_exit_non_zero_naming_notebook_cell_and_line()
+    public async Task A_failing_cell_makes_the_process_exit_non_zero_naming_notebook_and_cell()
     {
         using var folder = new TempFolder();
         var bad = new NotebookText().Code("var a = 1;").Code("var b = 2;\nthrow new ArgumentException(\"bad input\");").WriteTo(folder.File("bad.ipynb"));
@@ -29,6 +29,6 @@ public class ProcessExitCodeTests
         var failed = await RunProcessAsync("run", bad, "--out", folder.File("out"));
 
         Assert.Equal(1, failed.ExitCode);
-        Assert.Contains("bad.ipynb: cell 2, line 2: System.ArgumentException: bad input", failed.Output);
+        Assert.Contains("bad.ipynb: cell 2: System.ArgumentException: bad input", failed.Output);
     }
 }

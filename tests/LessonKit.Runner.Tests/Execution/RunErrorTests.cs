@@ -7,32 +7,34 @@ namespace LessonKit.Runner.Tests.Execution;
 public class RunErrorTests
 {
     [Fact]
-    public async Task Compile_error_names_the_notebook_cell_and_cell_line_even_below_directives()
+    public async Task Compile_error_names_the_notebook_cell_and_the_error_as_the_kernel_shows_it()
     {
         using var folder = new TempFolder();
         var notebook = new NotebookText()
             .Code("var ok = 1;")
-            .Code("#r \"nuget: Markdig, 1.6.0\"\n\nvar y = 2;\nvar z = undefinedName;")
+            .Code("\nvar y = 2;\nvar z = undefinedName;")
             .Code("ok");
 
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("[2/3] cell 2 ... FAILED", result.Output);
-        Assert.Contains("lesson.ipynb: cell 2, line 4: error CS0103: The name 'undefinedName' does not exist in the current context", result.Output);
+        Assert.Contains("lesson.ipynb: cell 2: (3,9): error CS0103: The name 'undefinedName' does not exist in the current context", result.Output);
         Assert.Contains("[3/3] cell 3 ... not run", result.Output);
         Assert.Contains("1 of 3 code cells ran; cell 2 failed, the 1 after it did not run", result.Output);
 
-        var error = Assert.Single(executed.Outputs(2));
-        Assert.Equal("error", (string)error!["output_type"]!);
-        Assert.Equal("CompilationError", (string)error["ename"]!);
-        Assert.StartsWith("(4,9): error CS0103", (string)error["evalue"]!);
+        // As the tool shows it: the diagnostics on stderr, then an error output that says "compilation error".
+        var outputs = executed.Outputs(2);
+        Assert.Contains("(3,9): error CS0103: The name 'undefinedName' does not exist in the current context", outputs[0].Text());
+        Assert.Equal("stderr", (string)outputs[0]!["name"]!);
+        var error = outputs[^1]!;
+        Assert.Equal(("error", "Error", "compilation error"), ((string)error["output_type"]!, (string)error["ename"]!, (string)error["evalue"]!));
         Assert.Empty(executed.Outputs(3));
         Assert.Null(executed.Cells[2].Json["execution_count"]);
     }
 
     [Fact]
-    public async Task Runtime_exception_names_the_line_in_the_failing_cell_and_keeps_earlier_output()
+    public async Task Runtime_exception_is_reported_with_its_stack_and_keeps_earlier_output()
     {
         using var folder = new TempFolder();
         var notebook = new NotebookText()
@@ -44,28 +46,32 @@ public class RunErrorTests
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("lesson.ipynb: cell 2, line 3: System.InvalidOperationException: boom", result.Output);
+        Assert.Contains("lesson.ipynb: cell 2: System.InvalidOperationException: boom", result.Output);
         Assert.Contains("[3/4] cell 3 ... not run", result.Output);
         Assert.Contains("[4/4] cell 4 ... not run", result.Output);
 
         var outputs = executed.Outputs(2);
+        Assert.Equal(2, outputs.Count);
         Assert.Equal("before\n", outputs[0].Text());
-        Assert.Equal(("error", "InvalidOperationException", "boom"),
-            ((string)outputs[1]!["output_type"]!, (string)outputs[1]!["ename"]!, (string)outputs[1]!["evalue"]!));
-        Assert.Contains(((JsonArray)outputs[1]!["traceback"]!).Select(l => (string)l!), l => l.Contains("lesson.ipynb cell 2:line 3"));
+        Assert.Equal(("error", "Error"), ((string)outputs[1]!["output_type"]!, (string)outputs[1]!["ename"]!));
+        Assert.StartsWith("System.InvalidOperationException: boom", (string)outputs[1]!["evalue"]!);
+        var traceback = ((JsonArray)outputs[1]!["traceback"]!).Select(l => (string)l!).ToList();
+        Assert.StartsWith("System.InvalidOperationException: boom", traceback[0]);
+        Assert.Contains(traceback, l => l.Contains(".Explode(String why)", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Unsupported_magic_command_fails_the_cell_with_the_reason()
+    public async Task A_magic_command_the_kernel_does_not_know_fails_the_cell_with_the_kernels_message()
     {
         using var folder = new TempFolder();
-        var notebook = new NotebookText().Code("var x = 1;\n#!time\nx");
+        var notebook = new NotebookText().Code("var x = 1;\n#!nosuchmagic\nx");
 
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("cell 1, line 2: '#!time' is a .NET Interactive magic command. The real .NET Interactive kernel may support it, but the LessonKit runner does not", result.Output);
-        Assert.Equal("UnsupportedDirective", (string)Assert.Single(executed.Outputs(1))!["ename"]!);
+        Assert.Contains("[1/1] cell 1 ... FAILED", result.Output);
+        Assert.Contains("#!nosuchmagic", result.Output);
+        Assert.Equal("error", (string)executed.Outputs(1)[^1]!["output_type"]!);
     }
 
     [Fact]

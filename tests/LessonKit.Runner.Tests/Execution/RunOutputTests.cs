@@ -1,9 +1,10 @@
+using System.Text.Json.Nodes;
 using LessonKit.Runner.Tests.Display;
 using LessonKit.Runner.Tests.Support;
 
 namespace LessonKit.Runner.Tests.Execution;
 
-/// <summary>What a run writes into the executed notebook for cells that succeed.</summary>
+/// <summary>What a run writes into the executed notebook for cells that succeed: what the real kernel shows.</summary>
 public class RunOutputTests
 {
     [Fact]
@@ -25,9 +26,11 @@ public class RunOutputTests
         Assert.Equal(("stream", "stdout", "one\ntwo"), ((string)outputs[0]!["output_type"]!, (string)outputs[0]!["name"]!, outputs[0].Text()));
         Assert.Equal(("stream", "stderr", "warning\n"), ((string)outputs[1]!["output_type"]!, (string)outputs[1]!["name"]!, outputs[1].Text()));
         Assert.Equal("display_data", (string)outputs[2]!["output_type"]!);
+        Assert.Equal(["text/plain"], MimeTypes(outputs[2]));      // strings show as plain text
         Assert.Equal("shown", outputs[2].Text("text/plain"));
         Assert.Equal("execute_result", (string)outputs[3]!["output_type"]!);
-        Assert.Equal("42", outputs[3].Text("text/plain"));
+        Assert.Equal(["text/html"], MimeTypes(outputs[3]));       // other values as HTML, as the tool sets the formatter
+        Assert.StartsWith(KernelOutput.PlainTextHtml("42"), outputs[3].Text("text/html"));
         Assert.Equal(1, (int)outputs[3]!["execution_count"]!);
         Assert.Equal(1, (int)executed.Cells[1].Json["execution_count"]!);
     }
@@ -48,7 +51,8 @@ public class RunOutputTests
         Assert.Empty(executed.Outputs(1));
         Assert.Empty(executed.Outputs(2));
         Assert.Empty(executed.Outputs(3));
-        Assert.Equal("<null>", Assert.Single(executed.Outputs(4)).Text("text/plain"));   // a null value is still shown
+        // A null value is still shown.
+        Assert.StartsWith(KernelOutput.PlainTextHtml("&lt;null&gt;"), Assert.Single(executed.Outputs(4)).Text("text/html"));
         Assert.Equal([1, 2, 3, 4], executed.Cells.Select(c => (int)c.Json["execution_count"]!));
     }
 
@@ -65,22 +69,23 @@ public class RunOutputTests
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("True", Assert.Single(executed.Outputs(3)).Text("text/plain"));
+        Assert.StartsWith(KernelOutput.PlainTextHtml("True"), Assert.Single(executed.Outputs(3)).Text("text/html"));
         Assert.Equal("4 Point { X = 4, Y = 1 }", Assert.Single(executed.Outputs(4)).Text("text/plain"));
     }
 
     [Fact]
-    public async Task Formats_types_through_their_own_TypeFormatterSourceAttribute()
+    public async Task The_kernel_formats_types_through_their_own_TypeFormatterSourceAttribute()
     {
         using var folder = new TempFolder();
         var testAssembly = typeof(Swatch).Assembly.Location;
         var notebook = new NotebookText()
-            .Code($"#r \"{testAssembly}\"\nusing LessonKit.Runner.Tests.Display;\ndisplay(new Swatch(\"teal\"));\nnew BigSwatch(\"navy\")");
+            .Code($"#r \"{testAssembly}\"\nusing LessonKit.Runner.Tests.Display;\ndisplay(new Swatch(\"teal\"));\nnew Swatch(\"navy\")");
 
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
         Assert.Equal(0, result.ExitCode);
         var outputs = executed.Outputs(1);
+        Assert.Equal(["display_data", "execute_result"], outputs.Select(o => (string)o!["output_type"]!));
         Assert.Equal("<div style=\"background:teal\">teal</div>", outputs[0].Text("text/html"));
         Assert.Equal("swatch teal", outputs[0].Text("text/plain"));
         Assert.Equal("<div style=\"background:navy\">navy</div>", outputs[1].Text("text/html"));
@@ -88,28 +93,35 @@ public class RunOutputTests
     }
 
     [Fact]
-    public async Task Display_returns_a_handle_that_replaces_the_shown_value()
+    public async Task Runs_the_magic_commands_of_the_kernel()
     {
         using var folder = new TempFolder();
-        var notebook = new NotebookText().Code("var shown = display(\"step 1\");\nshown.Update(\"done\");");
+        var notebook = new NotebookText()
+            .Code("#!time\nvar slept = 1;\nSystem.Threading.Thread.Sleep(50);")
+            .Code("#!markdown\n**Note** this")
+            .Code("#!who");
 
-        var (_, executed) = await RunnerHost.RunAsync(folder, notebook);
+        var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
-        Assert.Equal("done", Assert.Single(executed.Outputs(1)).Text("text/plain"));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"^Wall time: \d+(\.\d+)?ms$", Assert.Single(executed.Outputs(1)).Text("text/plain"));
+        Assert.Equal("<p><strong>Note</strong> this</p>\n", Assert.Single(executed.Outputs(2)).Text("text/html"));
+        Assert.Contains("slept", Assert.Single(executed.Outputs(3)).Text("text/html"));
     }
 
     [Fact]
-    public async Task Shows_markdown_parts_of_a_code_cell_rendered()
+    public async Task Shows_compiler_warnings_on_stderr_as_the_kernel_does()
     {
         using var folder = new TempFolder();
-        var notebook = new NotebookText().Code("#!markdown\n**Note** this\n#!csharp\n1 + 1");
+        var notebook = new NotebookText().Code("void Unused() { int neverRead; }\n1.5");
 
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
         Assert.Equal(0, result.ExitCode);
         var outputs = executed.Outputs(1);
-        Assert.Equal("<p><strong>Note</strong> this</p>\n", outputs[0].Text("text/html"));
-        Assert.Equal("2", outputs[1].Text("text/plain"));
+        Assert.Equal(("stderr", "\n(1,21): warning CS0168: The variable 'neverRead' is declared but never used\n\n"),
+            ((string)outputs[0]!["name"]!, outputs[0].Text()));
+        Assert.StartsWith(KernelOutput.PlainTextHtml("1.5"), outputs[1].Text("text/html"));
     }
 
     [Fact]
@@ -126,6 +138,20 @@ public class RunOutputTests
         Assert.Matches(@"\[1/2\] cell 1 \.\.\. ok \(\d+\.\d s\)", result.Output);
         Assert.Matches(@"\[2/2\] cell 2 \.\.\. ok \(\d+\.\d s\)", result.Output);
         Assert.Contains("all 2 code cells ran", result.Output);
+    }
+
+    [Fact]
+    public async Task Starts_each_notebook_in_a_fresh_kernel()
+    {
+        using var folder = new TempFolder();
+        var first = new NotebookText().Code("var onlyInTheFirst = 1;").WriteTo(folder.File("a.ipynb"));
+        var second = new NotebookText().Code("onlyInTheFirst").WriteTo(folder.File("b.ipynb"));
+
+        var result = await RunnerHost.InvokeAsync("run", first, second, "--out", folder.File("out"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("a.ipynb: all 1 code cells ran", result.Output);
+        Assert.Contains("b.ipynb: cell 1: (1,1): error CS0103: The name 'onlyInTheFirst' does not exist", result.Output);
     }
 
     [Fact]
@@ -163,23 +189,18 @@ public class RunOutputTests
     }
 
     [Fact]
-    public async Task Follows_the_kernel_named_in_cell_metadata()
+    public async Task Sends_each_cell_to_the_kernel_its_metadata_names()
     {
         using var folder = new TempFolder();
-        var markdownKernel = new System.Text.Json.Nodes.JsonObject
-        {
-            ["polyglot_notebook"] = new System.Text.Json.Nodes.JsonObject { ["kernelName"] = "markdown" },
-        };
-        var fsharpKernel = new System.Text.Json.Nodes.JsonObject
-        {
-            ["polyglot_notebook"] = new System.Text.Json.Nodes.JsonObject { ["kernelName"] = "fsharp" },
-        };
-        var notebook = new NotebookText().Code("*shown*", markdownKernel).Code("let x = 1", fsharpKernel);
+        JsonObject Kernel(string name) => new() { ["polyglot_notebook"] = new JsonObject { ["kernelName"] = name } };
+        var notebook = new NotebookText().Code("var viaAlias = \"C# by its alias\";\nviaAlias", Kernel("c#")).Code("let x = 1", Kernel("fsharp"));
 
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook);
 
-        Assert.Equal("<p><em>shown</em></p>\n", Assert.Single(executed.Outputs(1)).Text("text/html"));
+        Assert.Equal("C# by its alias", Assert.Single(executed.Outputs(1)).Text("text/plain"));
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("cell 2, line 1: the cell's metadata runs it with the 'fsharp' kernel", result.Output);
+        Assert.Contains("cell 2: the cell's metadata runs it with the 'fsharp' kernel; the runner hosts only the C# kernel", result.Output);
     }
+
+    private static string[] MimeTypes(JsonNode? output) => output!["data"]!.AsObject().Select(p => p.Key).ToArray();
 }

@@ -63,7 +63,7 @@ public class HtmlExportTests
         var html = await ExportAsync(folder, notebook);
 
         Assert.Contains("<div class=\"output error\"><pre>System.Exception: &lt;bad&gt;", html);
-        Assert.Contains("failed: cell 1, line 1: System.Exception: &lt;bad&gt;", html);
+        Assert.Contains("failed: cell 1: System.Exception: &lt;bad&gt;", html);
         Assert.Contains("not run (an earlier cell failed)", html);
     }
 }

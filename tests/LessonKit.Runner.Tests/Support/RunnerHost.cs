@@ -15,7 +15,7 @@ public static class RunnerHost
         await RunAsync(folder, new NotebookText().Code("1"));
     });
 
-    /// <summary>Runs one trivial notebook once per test process, so later cells do not pay for loading Roslyn.</summary>
+    /// <summary>Runs one trivial notebook once per test process, so later cells do not pay for starting the kernel (loading Roslyn).</summary>
     public static Task WarmUpAsync() => WarmUp.Value;
 
     public static async Task<Result> InvokeAsync(params string[] args) => await InvokeAsync(args, CancellationToken.None);

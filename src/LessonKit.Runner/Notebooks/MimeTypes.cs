@@ -1,4 +1,4 @@
-namespace LessonKit.Runner.Display;
+namespace LessonKit.Runner.Notebooks;
 
 /// <summary>MIME types the runner writes into notebook outputs.</summary>
 public static class MimeTypes

@@ -1,4 +1,4 @@
-namespace LessonKit.Runner.Display;
+namespace LessonKit.Runner.Notebooks;
 
 /// <summary>
 /// One displayed value in several representations (MIME type to text), in the order they were produced:
