@@ -26,6 +26,9 @@ namespace LessonKit.Runtime;
 /// <para>
 /// The same start also guards <c>torch.matmul</c>, whose shape errors would otherwise end the process (see
 /// <see cref="MatmulGuard"/>); <c>LESSONKIT_NO_NATIVE_PATCH=1</c> turns that off too.
+/// In a .NET Interactive notebook, <see cref="EnsureReady"/> called in a first cell that holds only <c>#r</c> lines and
+/// namespace usings (as the lessons do) also gives the kernel's C# compiler exact-version references, so later cells
+/// calling TorchSharp compile without warning CS1701 (see <see cref="KernelCompileReferences"/>).
 /// </para>
 /// </remarks>
 public static class TorchRuntime
@@ -50,8 +53,9 @@ public static class TorchRuntime
 
     /// <summary>
     /// Makes sure TorchSharp can run: applies the libstdc++ fix if needed (see the remarks on
-    /// <see cref="TorchRuntime"/>), then starts TorchSharp's CPU backend. Safe to call many times and from many
-    /// threads; after the first success it returns at once.
+    /// <see cref="TorchRuntime"/>), then starts TorchSharp's CPU backend. In a notebook kernel's first cell it also
+    /// gives the kernel's C# compiler LessonKit's exact-version references (<see cref="KernelCompileReferences"/>).
+    /// Safe to call many times and from many threads; after the first success it returns at once.
     /// </summary>
     /// <exception cref="TorchRuntimeException">
     /// TorchSharp cannot start. The message says why (for example: the C++ runtime is too old and the library
@@ -60,6 +64,7 @@ public static class TorchRuntime
     /// </exception>
     public static void EnsureReady()
     {
+        KernelCompileReferences.ApplyIfInKernel();
         lock (Gate)
         {
             if (ready)
