@@ -1,6 +1,5 @@
 using LessonKit.Display;
 using LessonKit.Display.Data;
-using Plotly.NET;
 using static TorchSharp.torch;
 
 namespace LessonKit;
@@ -85,10 +84,4 @@ public static class Plots
     /// <param name="tokenText">Turns a token id into its text (<c>id => model.Tokenizer.Decode([id])</c>).</param>
     public static PipelineView Pipeline(ActivationCache cache, string[] tokens, int[] ids, Tensor logits, Func<int, string> tokenText) =>
         new(cache, tokens, ids, logits, tokenText);
-
-    /// <summary>
-    /// Shows any Plotly.NET chart offline (plotly.js inlined from Plotly.NET's own copy; no CDN), e.g.
-    /// <c>Plots.Offline(view.ToPlotly())</c>. Each such view carries about 3.6 MB of plotly.js.
-    /// </summary>
-    public static PlotlyView Offline(GenericChart chart, string? title = null) => new(chart, title);
 }

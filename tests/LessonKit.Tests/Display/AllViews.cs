@@ -8,7 +8,7 @@ namespace LessonKit.Tests.Display;
 internal sealed class AllViews : IDisposable
 {
     public static readonly string[] Names =
-        ["head", "model", "patterns", "pattern", "finder", "colored", "next", "generation", "heatmap", "similarity", "pipeline", "plotly"];
+        ["head", "model", "patterns", "pattern", "finder", "colored", "next", "generation", "heatmap", "similarity", "pipeline"];
 
     private readonly ActivationCache _cache;
     private readonly Tensor _logits, _encoding;
@@ -34,7 +34,6 @@ internal sealed class AllViews : IDisposable
             ["heatmap"] = () => Plots.PositionalHeatmap(_encoding, tokens[3]),
             ["similarity"] = () => Plots.PositionSimilarity(_encoding, 0, [1, 2]),
             ["pipeline"] = () => Plots.Pipeline(_cache, tokens, Enumerable.Range(0, n).ToArray(), _logits, id => tokens[id % n]),
-            ["plotly"] = () => Plots.Offline(Plots.NextTokens(candidates).ToPlotly(), tokens[1]),
         };
     }
 

@@ -50,7 +50,6 @@ public class FormatterTests
     [InlineData(typeof(PositionalHeatmapView))]
     [InlineData(typeof(PositionSimilarityView))]
     [InlineData(typeof(PipelineView))]
-    [InlineData(typeof(PlotlyView))]
     public void EveryViewTypeOffersHtmlAndPlainTextByConvention(Type viewType)
     {
         var convention = FindByConvention(viewType);

@@ -1,7 +1,6 @@
 using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
-using Plotly.NET;
 using TorchSharp;
 
 namespace LessonKit.Display;
@@ -123,12 +122,4 @@ public sealed class PositionalHeatmapView : View
         text.Append(NaNCount + InfinityCount == 0
             ? $"{Positions} positions × {Dimensions} dimensions, values from {Min:0.###} to {Max:0.###}."
             : $"{Positions} positions × {Dimensions} dimensions, {Counts()} values; the others from {Min:0.###} to {Max:0.###}.");
-
-    /// <summary>The same heatmap as a Plotly.NET chart. Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly()
-    {
-        var z = Enumerable.Range(0, ShownRows).Select(r => _values.Skip(r * ShownColumns).Take(ShownColumns).Select(v => (double)v).ToArray()).ToArray();
-        return PlotlyCharts.SignedHeatmap(z, Enumerable.Range(0, ShownRows).Select(r => r * RowStep), Enumerable.Range(0, ShownColumns).Select(c => c * ColumnStep),
-            "position", "dimension", _title);
-    }
 }
