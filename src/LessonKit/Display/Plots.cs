@@ -6,12 +6,13 @@ namespace LessonKit;
 
 /// <summary>
 /// The views of LessonKit: attention (head view, model view, patterns, head finder), tokens coloured by a value,
-/// next-token charts, positional encodings and the forward-pass pipeline. Each returns a <see cref="View"/> that
+/// next-token charts, positional encodings, the forward-pass pipeline, and charts of your own data (line, bar,
+/// heatmap: see Plots.Charts.cs). Each returns a <see cref="View"/> that
 /// shows itself when it is the last expression of a notebook cell (or passed to <c>display(...)</c>), and has
 /// <see cref="View.ToHtml"/>, <see cref="View.SaveHtml"/> and a text <see cref="object.ToString"/>.
 /// Everything renders offline; token text is always shown as text.
 /// </summary>
-public static class Plots
+public static partial class Plots
 {
     /// <summary>
     /// bertviz's head view of one layer: query tokens on the left, key tokens on the right, a line per attention

@@ -94,7 +94,7 @@ public class ViewContentTests
         var data = ViewHtml.Data(view);
         float[] shown = ViewHtml.Decode(data.GetProperty("m"));
         float expected = learned[6, 5].item<float>();   // shown row 3 is position 6
-        float step = 2 * data.GetProperty("maxAbs").GetSingle() / 255;
+        float step = 2 * data.GetProperty("hi").GetSingle() / 255;
         Assert.True(Math.Abs(shown[3 * 768 + 5] - expected) <= step, $"{shown[3 * 768 + 5]} vs {expected}");
         Assert.True(view.ToHtml().Length < 1_200_000, $"{view.ToHtml().Length:N0} characters");
 

@@ -1,4 +1,5 @@
 using System.Text;
+using LessonKit.Display.Charts;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 using TorchSharp;
@@ -29,7 +30,7 @@ public sealed class PositionalHeatmapView : View
         ShownRows = (rows + RowStep - 1) / RowStep;
         ShownColumns = (cols + ColumnStep - 1) / ColumnStep;
         if (RowStep > 1 || ColumnStep > 1)
-            AddNote($"Showing {Every(RowStep, "position", rows)} and {Every(ColumnStep, "dimension", cols)}" +
+            AddNote($"Showing {ChartNumbers.Every(RowStep, "position", rows)} and {ChartNumbers.Every(ColumnStep, "dimension", cols)}" +
                     (ColumnStep > 1 ? " (an odd step, so a sinusoidal encoding's sine (even) and cosine (odd) columns both appear)" : "") +
                     $": {ShownRows} × {ShownColumns} of {rows} × {cols}, to keep the page small.");
 
@@ -46,12 +47,6 @@ public sealed class PositionalHeatmapView : View
             AddNote($"The encoding has values that are not numbers ({Counts()}): NaN is drawn as 0 (white), ∞ at the end of the colour scale, " +
                     "and the range given is that of the other values.");
     }
-
-    /// <summary>"every position", or "every 3rd dimension (0, 3, 6, …, 1599)".</summary>
-    private static string Every(int step, string what, int count) =>
-        step == 1 ? $"every {what}" : $"every {Ordinal(step)} {what} (0, {step}, {2 * step}, …, {(count - 1) / step * step})";
-
-    private static string Ordinal(int k) => k switch { 2 => "2nd", 3 => "3rd", _ => $"{k}th" };
 
     private string Counts() => string.Join(", ", new[] { (NaNCount, "NaN"), (InfinityCount, "infinite") }.Where(c => c.Item1 > 0).Select(c => $"{c.Item1} {c.Item2}"));
 
@@ -105,7 +100,9 @@ public sealed class PositionalHeatmapView : View
                 cols = ShownColumns,
                 rowStep = RowStep,
                 colStep = ColumnStep,
-                maxAbs,
+                scale = "div",
+                lo = -maxAbs,
+                hi = maxAbs,
                 digits = bits == 16 ? 3 : 2,
                 rowTitle = "position",
                 colTitle = "dimension",
