@@ -44,6 +44,11 @@ public static partial class Plots
         return new([new ChartSeries(name ?? "", Enumerable.Range(0, values.Length).Select(i => (double)i).ToArray(), values)], title, xTitle, yTitle, yFromZero);
     }
 
+    /// <summary>A line through (x[i], y[i]) for two 1-D tensors of the same length: <c>Plots.Line(torch.arange(10), losses)</c>.</summary>
+    public static LineChartView Line<TTensor>(TTensor x, TTensor y, string? title = null, string? xTitle = null, string? yTitle = null,
+        string? name = null, bool yFromZero = false) where TTensor : Tensor =>
+        new([new ChartSeries(name ?? "", ChartInput.Values(x, nameof(x)), ChartInput.Values(y, nameof(y)))], title, xTitle, yTitle, yFromZero);
+
     /// <summary>
     /// Several named lines on one chart, with a legend:
     /// <c>Plots.Line([Plots.Series("with cache", n, fast), Plots.Series("without", n, slow)], "Speed", "tokens", "tokens/s")</c>.

@@ -26,6 +26,7 @@ public class LineChartTests
             Plots.Line(Enumerable.Range(0, 3), Enumerable.Range(0, 3).Select(i => new[] { 0.5, 0.25, 2 }[i])),
             Plots.Line(new[] { 0.5, 0.25, 2 }),
             Plots.Line(torch.tensor(new[] { 0.5f, 0.25f, 2f })),
+            Plots.Line(torch.arange(3), torch.tensor(new[] { 0.5, 0.25, 2 })),
         };
         foreach (var view in views)
         {
@@ -106,6 +107,8 @@ public class LineChartTests
         var disposed = torch.ones(3);
         disposed.Dispose();
         Assert.Contains("The tensor passed as 'y' has been disposed", Assert.Throws<ObjectDisposedException>(() => Plots.Line(disposed)).Message);
+        Assert.Contains("'x' must be a 1-D tensor", Assert.Throws<ArgumentException>(() => Plots.Line(torch.zeros(1, 3), torch.zeros(3))).Message);
+        Assert.Contains("The line has 2 x values and 3 y values", Assert.Throws<ArgumentException>(() => Plots.Line(torch.zeros(2), torch.zeros(3))).Message);
         Assert.Contains("complex numbers", Assert.Throws<ArgumentException>(() => Plots.Line(torch.zeros(3, dtype: torch.ScalarType.ComplexFloat32))).Message);
         Assert.Equal([0.0, 1.0, 1.0], Plots.Line(torch.tensor(new[] { false, true, true })).Series[0].Y);
     }
