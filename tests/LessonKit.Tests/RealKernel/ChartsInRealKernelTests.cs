@@ -6,6 +6,7 @@ namespace LessonKit.Tests.RealKernel;
 /// and nothing on stderr. (Plotly.NET, which LessonKit used to chart with, threw in this kernel.)
 /// </summary>
 [Trait("Category", "Kernel")]
+[Collection(Lessons.LessonProcesses.Name)]   // one kernel at a time: kernels starting together can race for the same HTTP port
 public sealed class ChartsInRealKernelTests
 {
     [Fact]
