@@ -1,18 +1,18 @@
 using LessonKit.Display;
 using LessonKit.Display.Data;
-using Plotly.NET;
 using static TorchSharp.torch;
 
 namespace LessonKit;
 
 /// <summary>
 /// The views of LessonKit: attention (head view, model view, patterns, head finder), tokens coloured by a value,
-/// next-token charts, positional encodings and the forward-pass pipeline. Each returns a <see cref="View"/> that
+/// next-token charts, positional encodings, the forward-pass pipeline, and charts of your own data (line, bar,
+/// heatmap: see Plots.Charts.cs). Each returns a <see cref="View"/> that
 /// shows itself when it is the last expression of a notebook cell (or passed to <c>display(...)</c>), and has
 /// <see cref="View.ToHtml"/>, <see cref="View.SaveHtml"/> and a text <see cref="object.ToString"/>.
 /// Everything renders offline; token text is always shown as text.
 /// </summary>
-public static class Plots
+public static partial class Plots
 {
     /// <summary>
     /// bertviz's head view of one layer: query tokens on the left, key tokens on the right, a line per attention
@@ -85,10 +85,4 @@ public static class Plots
     /// <param name="tokenText">Turns a token id into its text (<c>id => model.Tokenizer.Decode([id])</c>).</param>
     public static PipelineView Pipeline(ActivationCache cache, string[] tokens, int[] ids, Tensor logits, Func<int, string> tokenText) =>
         new(cache, tokens, ids, logits, tokenText);
-
-    /// <summary>
-    /// Shows any Plotly.NET chart offline (plotly.js inlined from Plotly.NET's own copy; no CDN), e.g.
-    /// <c>Plots.Offline(view.ToPlotly())</c>. Each such view carries about 3.6 MB of plotly.js.
-    /// </summary>
-    public static PlotlyView Offline(GenericChart chart, string? title = null) => new(chart, title);
 }

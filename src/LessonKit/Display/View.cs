@@ -89,10 +89,7 @@ public abstract class View
     }
 
     /// <summary>The view as a complete standalone HTML page (with a content security policy that forbids any network access).</summary>
-    public string ToStandaloneHtml() => HtmlPage.Wrap(Title, ToHtml(), AllowsEval);
-
-    /// <summary>Whether the page needs <c>eval</c> (plotly.js does for some charts); our own views do not.</summary>
-    private protected virtual bool AllowsEval => false;
+    public string ToStandaloneHtml() => HtmlPage.Wrap(Title, ToHtml());
 
     /// <summary>
     /// Writes the view as a standalone HTML page (open it in any browser, offline) and returns the full path written.

@@ -21,4 +21,16 @@ public static class ViewLimits
 
     /// <summary>The positional heatmap shows at most this many dimensions (every k-th dimension of a wider one).</summary>
     public const int MaxHeatmapColumns = 1024;
+
+    /// <summary>A line chart draws at most this many points (every k-th point of longer data, and the last).</summary>
+    public const int MaxLinePoints = 20_000;
+
+    /// <summary>A line chart marks its points (each with a tooltip) when it has at most this many; beyond, lines only.</summary>
+    public const int MaxLineMarkers = 1_000;
+
+    /// <summary>A bar chart shows at most this many bars (the first ones).</summary>
+    public const int MaxBars = 500;
+
+    /// <summary><see cref="Plots.Heatmap(TorchSharp.torch.Tensor, IEnumerable{string}?, IEnumerable{string}?, string?, string?, string?, HeatmapColors, double?, double?)"/> shows at most this many rows and this many columns (every k-th of a larger matrix).</summary>
+    public const int MaxChartHeatmapSide = 512;
 }

@@ -1,3 +1,4 @@
+using LessonKit.Display;
 using static TorchSharp.torch;
 
 namespace LessonKit.Lessons;
@@ -5,15 +6,27 @@ namespace LessonKit.Lessons;
 /// <summary>
 /// Small charts and tables for the lessons' measurements (timings, head scores, model sizes). Like the views of
 /// <see cref="Plots"/>, each shows itself below a notebook cell, renders offline (static HTML and SVG) and has
-/// <c>SaveHtml</c> and a text form.
+/// <c>SaveHtml</c> and a text form. <see cref="Lines"/> and <see cref="Bars"/> are <see cref="Plots.Line(IEnumerable{ChartSeries}, string?, string?, string?, bool)"/>
+/// and <see cref="Plots.Bar{T}"/> with a required title.
 /// </summary>
 public static class Charts
 {
-    /// <summary>A line chart of one or more series: <c>Charts.Lines("Speed", "tokens", "tokens/s", new ChartSeries("cache", xs, ys))</c>.</summary>
-    public static LineChartView Lines(string title, string xLabel, string yLabel, params ChartSeries[] series) => new(title, xLabel, yLabel, series);
+    /// <summary>
+    /// A line chart of one or more series, its y axis from 0: <c>Charts.Lines("Speed", "tokens", "tokens/s", new ChartSeries("cache", xs, ys))</c>.
+    /// </summary>
+    public static LineChartView Lines(string title, string xLabel, string yLabel, params ChartSeries[] series)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(title);
+        ArgumentNullException.ThrowIfNull(series);
+        return Plots.Line(series, title, xLabel, yLabel, yFromZero: true);
+    }
 
     /// <summary>A horizontal bar per label, its value written beside it with <paramref name="unit"/>.</summary>
-    public static BarChartView Bars(string title, IReadOnlyList<string> labels, IReadOnlyList<double> values, string unit = "") => new(title, labels, values, unit);
+    public static BarChartView Bars(string title, IReadOnlyList<string> labels, IReadOnlyList<double> values, string unit = "")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(title);
+        return Plots.Bar(labels, values, title, unit: unit);
+    }
 
     /// <summary>
     /// One score per head, <paramref name="scores"/> [layer, head], as a shaded grid with the best head outlined and a

@@ -37,8 +37,8 @@ public sealed class ModelComparisonView : View
         var loaded = _measurements.Where(m => m.Loaded).ToArray();
         if (loaded.Length > 0)
         {
-            _parameters = new BarChartView("Parameters (millions)", loaded.Select(m => m.Name).ToArray(), loaded.Select(m => m.ParameterCount / 1e6).ToArray(), "M");
-            _latency = new BarChartView("One forward pass over the prompt (ms)", loaded.Select(m => m.Name).ToArray(), loaded.Select(m => m.ForwardMilliseconds).ToArray(), "ms");
+            _parameters = new BarChartView(loaded.Select(m => m.Name).ToArray(), loaded.Select(m => m.ParameterCount / 1e6).ToArray(), "Parameters (millions)", null, null, "M");
+            _latency = new BarChartView(loaded.Select(m => m.Name).ToArray(), loaded.Select(m => m.ForwardMilliseconds).ToArray(), "One forward pass over the prompt (ms)", null, null, "ms");
         }
         AddNote($"Prompt: \"{prompt}\"");
         foreach (var m in _measurements.Where(m => !m.Loaded)) AddNote($"{m.Name}: {m.SkipReason}");

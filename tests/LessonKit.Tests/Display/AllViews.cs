@@ -8,7 +8,7 @@ namespace LessonKit.Tests.Display;
 internal sealed class AllViews : IDisposable
 {
     public static readonly string[] Names =
-        ["head", "model", "patterns", "pattern", "finder", "colored", "next", "generation", "heatmap", "similarity", "pipeline", "plotly"];
+        ["head", "model", "patterns", "pattern", "finder", "colored", "next", "generation", "heatmap", "similarity", "pipeline", "line", "bar", "matrix"];
 
     private readonly ActivationCache _cache;
     private readonly Tensor _logits, _encoding;
@@ -34,7 +34,9 @@ internal sealed class AllViews : IDisposable
             ["heatmap"] = () => Plots.PositionalHeatmap(_encoding, tokens[3]),
             ["similarity"] = () => Plots.PositionSimilarity(_encoding, 0, [1, 2]),
             ["pipeline"] = () => Plots.Pipeline(_cache, tokens, Enumerable.Range(0, n).ToArray(), _logits, id => tokens[id % n]),
-            ["plotly"] = () => Plots.Offline(Plots.NextTokens(candidates).ToPlotly(), tokens[1]),
+            ["line"] = () => Plots.Line([Plots.Series(tokens[1], Enumerable.Range(0, n), tokens.Select((_, i) => Math.Sin(i)))], tokens[2], tokens[3], tokens[4]),
+            ["bar"] = () => Plots.Bar(tokens, tokens.Select((_, i) => i - n / 2.0), tokens[1], tokens[2], tokens[3], tokens[4]),
+            ["matrix"] = () => Plots.Heatmap(_cache["pattern", 0][0, 1], tokens, tokens, tokens[1], tokens[2], tokens[3]),
         };
     }
 

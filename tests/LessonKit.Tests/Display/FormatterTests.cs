@@ -50,7 +50,9 @@ public class FormatterTests
     [InlineData(typeof(PositionalHeatmapView))]
     [InlineData(typeof(PositionSimilarityView))]
     [InlineData(typeof(PipelineView))]
-    [InlineData(typeof(PlotlyView))]
+    [InlineData(typeof(LineChartView))]
+    [InlineData(typeof(BarChartView))]
+    [InlineData(typeof(HeatmapView))]
     public void EveryViewTypeOffersHtmlAndPlainTextByConvention(Type viewType)
     {
         var convention = FindByConvention(viewType);

@@ -34,21 +34,31 @@ public class ChartTests
     }
 
     [Fact]
-    public void Line_charts_reject_unpaired_or_non_finite_values()
+    public void Line_charts_need_a_title_and_paired_values_and_show_a_gap_for_NaN()
     {
-        Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", new ChartSeries("s", [1, 2], [1])));
-        Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", new ChartSeries("s", [1], [double.NaN])));
-        Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y"));
+        Assert.Contains("2 x values and 1 y values", Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", new ChartSeries("s", [1, 2], [1]))).Message);
+        Assert.Contains("at least one series", Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y")).Message);
+        Assert.Throws<ArgumentException>(() => Charts.Lines(" ", "x", "y", new ChartSeries("s", [1], [1])));
+        var gap = Charts.Lines("t", "x", "y", new ChartSeries("s", [1, 2, 3], [1, double.NaN, 3]));
+        Assert.Contains("NaN at x = 2", gap.Notes.Single());
+    }
+
+    [Fact]
+    public void Lesson_line_charts_start_their_y_axis_at_zero()
+    {
+        const string ZeroTick = "class=\"lk-lc-ytick\"[^>]*>0</text>";
+        Assert.Matches(ZeroTick, Charts.Lines("t", "x", "y", new ChartSeries("s", [0, 1], [50, 60])).ToHtml());
+        Assert.DoesNotMatch(ZeroTick, Plots.Line(new double[] { 0, 1 }, new double[] { 50, 60 }).ToHtml());
     }
 
     [Fact]
     public void Bars_are_proportional_to_the_values()
     {
         var chart = Charts.Bars("Latency", ["gpt2", "distilgpt2"], [40, 20], "ms");
-        var widths = Regex.Matches(chart.ToHtml(), "lk-nt-bar\" style=\"width:([0-9.]+)%").Select(m => double.Parse(m.Groups[1].Value)).ToArray();
+        var widths = Regex.Matches(chart.ToHtml(), "lk-bc-bar\" style=\"left:0%;width:([0-9.]+)%").Select(m => double.Parse(m.Groups[1].Value)).ToArray();
         Assert.Equal([100.0, 50.0], widths);
         Assert.Contains("distilgpt2  20 ms", chart.ToString());
-        Assert.Throws<ArgumentException>(() => Charts.Bars("x", ["a"], [-1]));
+        Assert.Throws<ArgumentException>(() => Charts.Bars(" ", ["a"], [1]));
         Assert.Throws<ArgumentException>(() => Charts.Bars("x", ["a", "b"], [1]));
     }
 
@@ -78,19 +88,6 @@ public class ChartTests
         Assert.Contains("<td>b</td>", html);
         Assert.Contains("<b>a</b>  1,234", table.ToString());
         Assert.Throws<ArgumentException>(() => Charts.Table("T", ["a", "b"], [["only one"]]));
-    }
-
-    [Fact]
-    public void Nice_scales_use_round_steps()
-    {
-        Assert.Equal(20, ChartScale.NiceStep(17));
-        Assert.Equal(0.5, ChartScale.NiceStep(0.31), 9);
-        var scale = ChartScale.Create(3, 97, 0, 100);
-        Assert.Equal(0, scale.Min);
-        Assert.Equal(100, scale.Max);
-        Assert.Equal(["0", "20", "40", "60", "80", "100"], scale.Ticks().Select(scale.Label));
-        var layers = ChartScale.Create(0, 2, 0, 100, includeZero: false, integers: true);
-        Assert.Equal(["0", "1", "2"], layers.Ticks().Select(layers.Label));
     }
 
     [Fact]

@@ -57,8 +57,8 @@ public sealed class LessonViewBrowserTests(BrowserFixture browser) : IClassFixtu
 
         Assert.Equal(2, await page.Page.Locator($"#{lines.Id} polyline").CountAsync());
         Assert.Equal(6, await page.Page.Locator($"#{lines.Id} circle").CountAsync());
-        var barBox = await page.Page.Locator($"#{bars.Id} .lk-nt-bar").Nth(1).BoundingBoxAsync();
-        var fullBox = await page.Page.Locator($"#{bars.Id} .lk-nt-bar").Nth(0).BoundingBoxAsync();
+        var barBox = await page.Page.Locator($"#{bars.Id} .lk-bc-bar").Nth(1).BoundingBoxAsync();
+        var fullBox = await page.Page.Locator($"#{bars.Id} .lk-bc-bar").Nth(0).BoundingBoxAsync();
         Assert.InRange(barBox!.Width / fullBox!.Width, 0.45, 0.55);
         Assert.Contains("✘ Causal mask", await page.Page.Locator($"#{check.Id}").InnerTextAsync());
         Assert.Contains("124,439,808", await page.Page.ContentAsync());

@@ -51,6 +51,15 @@ ns.decode = function (m) {
   return out;
 };
 
+// Decodes n little-endian float32 values (float64 when wide) from base64, NaN and ±Infinity included.
+ns.decodeFloats = function (b64, n, wide) {
+  var bin = atob(b64), bytes = new Uint8Array(bin.length), size = wide ? 8 : 4, out = new Float64Array(n), i;
+  for (i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  var view = new DataView(bytes.buffer);
+  for (i = 0; i < n; i++) out[i] = wide ? view.getFloat64(i * size, true) : view.getFloat32(i * size, true);
+  return out;
+};
+
 // Colour scales (same stops as Colors.cs): sequential white-to-blue for [0, 1], diverging red-white-blue for [-1, 1].
 var SEQ = [[0, 255, 255, 255], [0.25, 198, 219, 239], [0.5, 107, 174, 214], [0.75, 33, 113, 181], [1, 8, 48, 107]];
 var DIV = [[0, 178, 24, 43], [0.25, 239, 138, 98], [0.5, 255, 255, 255], [0.75, 103, 169, 207], [1, 33, 102, 172]];

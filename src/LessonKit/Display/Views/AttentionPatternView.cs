@@ -1,7 +1,6 @@
 using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
-using Plotly.NET;
 
 namespace LessonKit.Display;
 
@@ -88,8 +87,4 @@ public sealed class AttentionPatternView : View
         for (int key = 1; key < n; key++) if (_values[last * n + key] > _values[last * n + argmax]) argmax = key;
         text.Append($"The last token {TokenLabels.Quoted(_tokens[last])} attends most to {TokenLabels.Quoted(_tokens[argmax])} ({_offset + argmax}): {_values[last * n + argmax]:0.000}.");
     }
-
-    /// <summary>The same pattern as a Plotly.NET heatmap. Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly() =>
-        PlotlyCharts.WithTitle(PlotlyCharts.AttentionHeatmap(_values, 0, _tokens.Length, _tokens, _offset, $"L{Layer}H{Head}", showScale: true), Title);
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
-using Plotly.NET;
 
 namespace LessonKit.Display;
 
@@ -89,15 +88,5 @@ public sealed class AttentionPatternsView : View
             var (q, k, w) = AttentionPacking.Strongest(_values, h * n * n, n);
             text.Append($"head {h}: strongest {TokenLabels.Quoted(_tokens[q])} ({_offset + q}) -> {TokenLabels.Quoted(_tokens[k])} ({_offset + k}) {w:0.00}\n");
         }
-    }
-
-    /// <summary>The same patterns as a Plotly.NET chart: a grid with one heatmap per head. Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly()
-    {
-        int n = _tokens.Length;
-        int columns = Math.Min(4, Heads), rows = (Heads + columns - 1) / columns;
-        var charts = Enumerable.Range(0, Heads)
-            .Select(h => PlotlyCharts.AttentionHeatmap(_values, h * n * n, n, _tokens, _offset, $"Head {h}", showScale: h == 0));
-        return PlotlyCharts.Grid(charts, rows, columns, Title, Enumerable.Range(0, Heads).Select(h => $"Head {h}"));
     }
 }

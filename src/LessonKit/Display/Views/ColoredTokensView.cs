@@ -1,7 +1,6 @@
 using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
-using Plotly.NET;
 
 namespace LessonKit.Display;
 
@@ -88,13 +87,5 @@ public sealed class ColoredTokensView : View
             if (i > 0) text.Append(' ');
             text.Append(TokenLabels.Quoted(_tokens[i])).Append('=').Append(_values[i].ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
         }
-    }
-
-    /// <summary>The values as a Plotly.NET column chart, one bar per token. Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly()
-    {
-        string[] labels = _tokens.Select((t, i) => PlotlyCharts.Label(i, t)).ToArray();
-        var chart = Plotly.NET.CSharp.Chart.Column<double, string, string>(_values.Select(v => (double)v).ToArray(), Keys: labels);
-        return PlotlyCharts.WithTitle(chart, _title);
     }
 }

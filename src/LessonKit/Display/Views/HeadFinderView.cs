@@ -1,7 +1,6 @@
 using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
-using Plotly.NET;
 
 namespace LessonKit.Display;
 
@@ -141,20 +140,5 @@ public sealed class HeadFinderView : View
     {
         foreach (var (s, i) in Ranking.Take(5).Select((s, i) => (s, i)))
             text.Append($"{i + 1}. {s.Name} (layer {s.Layer}, head {s.Head}): {s.Attention:0.000}\n");
-    }
-
-    /// <summary>Every head's score as a Plotly.NET heatmap (layers down, heads across). Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly()
-    {
-        int layers = Ranking.Max(s => s.Layer) + 1, heads = Ranking.Max(s => s.Head) + 1;
-        var z = new double[layers][];
-        for (int l = 0; l < layers; l++) z[l] = new double[heads];
-        foreach (HeadScore s in Ranking) z[s.Layer][s.Head] = s.Attention;
-        var chart = Plotly.NET.CSharp.Chart.Heatmap<double, int, int, string>(
-            zData: z, X: Enumerable.Range(0, heads).ToArray(), Y: Enumerable.Range(0, layers).ToArray(),
-            ColorScale: PlotlyCharts.Sequential, ShowScale: true, ReverseYAxis: true);
-        chart = Plotly.NET.CSharp.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: "head");
-        chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: "layer");
-        return PlotlyCharts.WithTitle(chart, Title);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using LessonKit.Display.Html;
-using Plotly.NET;
 
 namespace LessonKit.Display;
 
@@ -69,14 +68,5 @@ public sealed class NextTokensView : View
     {
         foreach (TokenCandidate c in _candidates)
             text.Append($"{TokenLabels.Quoted(c.Text),-20} {c.Probability * 100,6:0.0}%  (id {c.Id})\n");
-    }
-
-    /// <summary>The candidates as a Plotly.NET bar chart. Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly()
-    {
-        string[] labels = _candidates.Select((c, i) => $"{i + 1}. {PlotlyCharts.Text(TokenLabels.Quoted(c.Text))}").ToArray();
-        var chart = Plotly.NET.CSharp.Chart.Bar<double, string, string>(_candidates.Select(c => (double)c.Probability).ToArray(), Keys: labels);
-        chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, CategoryOrder: StyleParam.CategoryOrder.Array, CategoryArray: labels.Reverse().ToArray());
-        return PlotlyCharts.WithTitle(chart, _title);
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
-using Plotly.NET;
 using TorchSharp;
 
 namespace LessonKit.Display;
@@ -137,14 +136,5 @@ public sealed class PositionSimilarityView : View
     {
         foreach (int p in Highlight)
             text.Append($"position {FromPosition} vs {p}: {_similarity[p]:0.0000}\n");
-    }
-
-    /// <summary>The curve as a Plotly.NET line chart. Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly()
-    {
-        var chart = Plotly.NET.CSharp.Chart.Line<int, double, string>(Enumerable.Range(0, Positions).ToArray(), _similarity, Name: $"vs position {FromPosition}");
-        chart = Plotly.NET.CSharp.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: "position");
-        chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: "cosine similarity");
-        return PlotlyCharts.WithTitle(chart, Title);
     }
 }

@@ -1,7 +1,7 @@
 using System.Text;
+using LessonKit.Display.Charts;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
-using Plotly.NET;
 using TorchSharp;
 
 namespace LessonKit.Display;
@@ -30,7 +30,7 @@ public sealed class PositionalHeatmapView : View
         ShownRows = (rows + RowStep - 1) / RowStep;
         ShownColumns = (cols + ColumnStep - 1) / ColumnStep;
         if (RowStep > 1 || ColumnStep > 1)
-            AddNote($"Showing {Every(RowStep, "position", rows)} and {Every(ColumnStep, "dimension", cols)}" +
+            AddNote($"Showing {ChartNumbers.Every(RowStep, "position", rows)} and {ChartNumbers.Every(ColumnStep, "dimension", cols)}" +
                     (ColumnStep > 1 ? " (an odd step, so a sinusoidal encoding's sine (even) and cosine (odd) columns both appear)" : "") +
                     $": {ShownRows} × {ShownColumns} of {rows} × {cols}, to keep the page small.");
 
@@ -47,12 +47,6 @@ public sealed class PositionalHeatmapView : View
             AddNote($"The encoding has values that are not numbers ({Counts()}): NaN is drawn as 0 (white), ∞ at the end of the colour scale, " +
                     "and the range given is that of the other values.");
     }
-
-    /// <summary>"every position", or "every 3rd dimension (0, 3, 6, …, 1599)".</summary>
-    private static string Every(int step, string what, int count) =>
-        step == 1 ? $"every {what}" : $"every {Ordinal(step)} {what} (0, {step}, {2 * step}, …, {(count - 1) / step * step})";
-
-    private static string Ordinal(int k) => k switch { 2 => "2nd", 3 => "3rd", _ => $"{k}th" };
 
     private string Counts() => string.Join(", ", new[] { (NaNCount, "NaN"), (InfinityCount, "infinite") }.Where(c => c.Item1 > 0).Select(c => $"{c.Item1} {c.Item2}"));
 
@@ -106,7 +100,9 @@ public sealed class PositionalHeatmapView : View
                 cols = ShownColumns,
                 rowStep = RowStep,
                 colStep = ColumnStep,
-                maxAbs,
+                scale = "div",
+                lo = -maxAbs,
+                hi = maxAbs,
                 digits = bits == 16 ? 3 : 2,
                 rowTitle = "position",
                 colTitle = "dimension",
@@ -123,12 +119,4 @@ public sealed class PositionalHeatmapView : View
         text.Append(NaNCount + InfinityCount == 0
             ? $"{Positions} positions × {Dimensions} dimensions, values from {Min:0.###} to {Max:0.###}."
             : $"{Positions} positions × {Dimensions} dimensions, {Counts()} values; the others from {Min:0.###} to {Max:0.###}.");
-
-    /// <summary>The same heatmap as a Plotly.NET chart. Show it offline with <see cref="Plots.Offline"/>.</summary>
-    public GenericChart ToPlotly()
-    {
-        var z = Enumerable.Range(0, ShownRows).Select(r => _values.Skip(r * ShownColumns).Take(ShownColumns).Select(v => (double)v).ToArray()).ToArray();
-        return PlotlyCharts.SignedHeatmap(z, Enumerable.Range(0, ShownRows).Select(r => r * RowStep), Enumerable.Range(0, ShownColumns).Select(c => c * ColumnStep),
-            "position", "dimension", _title);
-    }
 }

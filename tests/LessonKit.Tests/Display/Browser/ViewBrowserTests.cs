@@ -326,25 +326,6 @@ public sealed class ViewBrowserTests(BrowserFixture browser) : IClassFixture<Bro
     }
 
     [Fact]
-    public async Task PlotlyChartsRenderOfflineFromTheBundledPlotlyJs()
-    {
-        using var cache = TestCaches.Random(layers: 2, heads: 2, length: Sentence.Length, seed: 7);
-        var pattern = Plots.AttentionPattern(cache, 0, 1, Sentence);
-        var chart = Plots.Offline(pattern.ToPlotly(), "Plotly version");
-        var second = Plots.Offline(Plots.NextTokens([new TokenCandidate(1, "</script><script>window.__xss=7</script>", 0.7f), new TokenCandidate(2, " b", 0.3f)]).ToPlotly());
-        await using var view = await browser.OpenAsync("plotly", ViewPages.Page(chart, second));
-        var page = view.Page;
-        await page.Locator($"#{chart.Id}-plot .main-svg").First.WaitForAsync();
-        await page.Locator($"#{second.Id}-plot .main-svg").First.WaitForAsync();
-        Assert.True(await page.Locator($"#{chart.Id}-plot .hm").CountAsync() > 0, "plotly drew no heatmap");
-        Assert.Equal(2, await page.EvaluateAsync<int>("() => document.querySelectorAll('.js-plotly-plot').length"));
-        Assert.Contains("</script><script>window.__xss=7</script>", await page.Locator($"#{second.Id}-plot").TextContentAsync());
-        await view.ScreenshotAsync($"#{chart.Id}");
-        // plotly.js itself adds these globals.
-        await view.AssertCleanAsync("Plotly", "PlotlyGeoAssets", "PolyBool", "sprintf", "vsprintf", "__TYPEDARRAY_POOL", "__TEXT_CACHE");
-    }
-
-    [Fact]
     public async Task SavedPagesWorkStandaloneUnderTheirContentSecurityPolicy()
     {
         using var cache = TestCaches.Random(layers: 2, heads: 3, length: Sentence.Length, seed: 8);

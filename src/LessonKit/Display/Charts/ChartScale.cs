@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Charts;
 
 /// <summary>
-/// A linear axis for the lesson charts: a data range widened to round numbers, its ticks (1, 2 or 5 × 10ⁿ apart)
+/// A linear axis for the charts (line and bar charts): a data range widened to round numbers, its ticks (1, 2 or 5 × 10ⁿ apart)
 /// and the mapping from values to pixels.
 /// </summary>
 internal sealed class ChartScale

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+
+namespace LessonKit.Tests.RealKernel;
+
+/// <summary>
+/// A notebook a learner might write to chart their own data: the lessons' own first cell (TorchSharp, LessonKit, the
+/// model), then cells that end with <c>Plots.Line</c>, <c>Plots.Bar</c> and <c>Plots.Heatmap</c> on arrays, jagged
+/// arrays, 2-D arrays and tensors.
+/// </summary>
+internal static class ChartNotebook
+{
+    /// <summary>The chart cells, each with the CSS class of the view it must show.</summary>
+    public static readonly (string Source, string ViewClass)[] ChartCells =
+    [
+        ("Plots.Line(new[] { 1.0, 2, 3, 4 }, new[] { 2.0, 4, 8, 16 }, \"Doubling\", \"step\", \"value\")", "lk-linechart"),
+        ("Plots.Line([Plots.Series(\"squares\", new[] { 1, 2, 3 }, new[] { 1f, 4f, 9f }), Plots.Series(\"gap\", new[] { 1, 2, 3 }, new[] { 2.0, double.NaN, 3 })], \"Two lines\")", "lk-linechart"),
+        ("Plots.Bar(new[] { \"gpt2\", \"distilgpt2\", \"loss\" }, new[] { 124.4f, 81.9f, -3f }, \"Bars\", unit: \"M\")", "lk-barchart"),
+        ("var text = \"The cat sat on the mat\";\n" +
+         "var (logits, cache) = model.RunWithCache(model.ToTokens(text));\n" +
+         "var strTokens = model.ToStrTokens(text);\n" +
+         "Plots.Heatmap(cache[\"pattern\", 0][0, 1], strTokens, strTokens, \"Layer 0, head 1\", \"query\", \"key\")", "lk-heatmap"),
+        ("Plots.Heatmap(new double[,] { { 1, -2 }, { double.NaN, 4 } }, [\"a\", \"b\"], [\"x\", \"y\"])", "lk-heatmap"),
+        ("Plots.Heatmap(new[] { new float[] { 0.5f, 1 }, new float[] { 2, 3 } })", "lk-heatmap"),
+        ("Plots.Bar(strTokens, logits[0, .., 0], \"First logit per position\")", "lk-barchart"),
+    ];
+
+    /// <summary>The first code cell of lesson 2.2, as learners run it.</summary>
+    public static string LessonSetupCell(string repositoryRoot)
+    {
+        var lesson = JsonNode.Parse(File.ReadAllText(Path.Combine(repositoryRoot, "lessons", "2.2-attention.ipynb")))!;
+        return NbconvertRun.Join(((JsonArray)lesson["cells"]!).First(c => (string?)c!["cell_type"] == "code")!["source"]);
+    }
+
+    /// <summary>A Polyglot notebook (kernel .net-csharp) of <paramref name="setup"/> then the chart cells.</summary>
+    public static JsonObject Build(string setup) => new()
+    {
+        ["cells"] = new JsonArray(new[] { setup }.Concat(ChartCells.Select(c => c.Source)).Select((source, i) => (JsonNode)new JsonObject
+        {
+            ["id"] = $"cell-{i}",
+            ["cell_type"] = "code",
+            ["execution_count"] = null,
+            ["metadata"] = new JsonObject { ["polyglot_notebook"] = new JsonObject { ["kernelName"] = "csharp" } },
+            ["outputs"] = new JsonArray(),
+            ["source"] = source,
+        }).ToArray()),
+        ["metadata"] = new JsonObject
+        {
+            ["kernelspec"] = new JsonObject { ["name"] = NbconvertRun.KernelName, ["display_name"] = ".NET (C#)", ["language"] = "C#" },
+            ["language_info"] = new JsonObject { ["name"] = "polyglot-notebook" },
+        },
+        ["nbformat"] = 4,
+        ["nbformat_minor"] = 5,
+    };
+
+    /// <summary>
+    /// Checks the executed cells: none failed or wrote to stderr, each chart cell shows its view with nothing that
+    /// points at the network, and (with <paramref name="setupShowsHtml"/>: the kernel lists the packages it loaded)
+    /// the setup cell shows HTML too.
+    /// </summary>
+    public static void AssertEveryChartShows(IReadOnlyList<ExecutedCell> cells, string where, bool setupShowsHtml)
+    {
+        Assert.Equal(1 + ChartCells.Length, cells.Count);
+        var problems = cells.SelectMany(c => c.Problems.Select(p => $"cell {c.Number}: {p}")).ToArray();
+        Assert.True(problems.Length == 0, $"{where} reported:\n" + string.Join("\n", problems));
+        foreach (var cell in cells.Skip(setupShowsHtml ? 0 : 1))
+            Assert.True(cell.Html.Any(), $"cell {cell.Number} has no text/html output in {where}:\n{cell.Source}");
+        for (int i = 0; i < ChartCells.Length; i++)
+        {
+            string html = string.Concat(cells[i + 1].Html);
+            string kind = ChartCells[i].ViewClass;
+            Assert.True(html.Contains($"class=\"lk-view {kind}\"", StringComparison.Ordinal), $"cell {i + 2} does not show a {kind} in {where}:\n{html[..Math.Min(html.Length, 400)]}");
+            Assert.DoesNotContain("http://", html);
+            Assert.DoesNotContain("https://", html);
+        }
+    }
+}
