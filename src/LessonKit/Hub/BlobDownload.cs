@@ -79,6 +79,11 @@ internal sealed class BlobDownload : IDisposable
             // Network errors never get here (they are retried or turned into HubExceptions): this is the disk.
             throw IsDiskFull(e) ? download.DiskFull(e) : CannotWrite(settings, request, partialPath, e);
         }
+        catch (HubException)
+        {
+            download.DeleteIfEmpty(); // a failure before the first byte leaves no empty partial file behind
+            throw;
+        }
         download.Tracker?.Complete(download._written);
     }
 
@@ -349,6 +354,14 @@ internal sealed class BlobDownload : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private void DeleteIfEmpty()
+    {
+        if (!File.Exists(_partialPath) || SafeLength() != 0) return;
+        _file.Dispose();
+        try { File.Delete(_partialPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private void StartOver()
