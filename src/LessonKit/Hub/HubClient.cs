@@ -5,7 +5,8 @@ namespace LessonKit.Hub;
 /// is also found by Python's <c>transformers</c> / <c>huggingface_hub</c>, and the other way round.
 /// <para>
 /// A second load makes no request at all when the cache already holds every file. With <c>HF_HUB_OFFLINE=1</c>
-/// only the cache is used. Interrupted downloads resume; damaged ones are thrown away. Failures are
+/// only the cache is used. Interrupted downloads resume; every file is checked against the hash the Hub names it by
+/// before it joins the cache, and damaged ones are thrown away. Failures are
 /// <see cref="HubException"/>s whose messages say what to do.
 /// </para>
 /// </summary>
@@ -146,23 +147,22 @@ public sealed class HubClient
 
             string pointer = layout.PointerPath(commit, file);
             string blob = layout.BlobPath(remote.Etag);
-            if (HubCacheLayout.IsPresent(pointer))
+            if (!HubCacheLayout.IsPresent(pointer))
             {
-                // Already in the snapshot.
-            }
-            else if (File.Exists(blob))
-            {
-                WriteCache(request, pointer, () => layout.LinkIntoSnapshot(blob, pointer, newBlob: false));
-            }
-            else
-            {
-                if (!announced && reporter is not null)
+                if (File.Exists(blob))
                 {
-                    int left = files.Count(f => !HubCacheLayout.IsPresent(layout.PointerPath(commit, f)));
-                    reporter.Begin(layout.RepoId, Endpoint, left);
+                    WriteCache(request, pointer, () => layout.LinkIntoSnapshot(blob, pointer, newBlob: false));
                 }
-                announced = true;
-                await DownloadBlobAsync(layout, request, remote, blob, pointer, progress, cancellationToken).ConfigureAwait(false);
+                else
+                {
+                    if (!announced && reporter is not null)
+                    {
+                        int left = files.Count(f => !HubCacheLayout.IsPresent(layout.PointerPath(commit, f)));
+                        reporter.Begin(layout.RepoId, Endpoint, left);
+                    }
+                    announced = true;
+                    await DownloadBlobAsync(layout, request, remote, blob, pointer, progress, cancellationToken).ConfigureAwait(false);
+                }
             }
             // Written only once the snapshot holds a file, so refs/ never names a commit without a snapshot folder
             // (huggingface_hub's scan_cache_dir calls that a corrupted cache).

@@ -65,9 +65,11 @@ internal sealed class HubHttp
     public async Task<RemoteFile> GetMetadataAsync(FileRequest request, CancellationToken cancellationToken)
     {
         Uri url = request.Url;
-        // The resolve-cache hop carries X-Repo-Commit and X-Linked-Etag; kept in case the final answer lacks them.
+        // The Hub's headers on a same-host redirect (the resolve-cache hop carries X-Repo-Commit and X-Linked-Etag)
+        // describe the file; the final answer's own ETag only counts when nothing on the way named the file.
         string? commitOnTheWay = null;
         string? etagOnTheWay = null;
+        long? sizeOnTheWay = null;
         for (int hop = 0; hop <= MaxRedirects; hop++)
         {
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -100,20 +102,22 @@ internal sealed class HubHttp
                     {
                         commitOnTheWay = commit ?? commitOnTheWay;
                         etagOnTheWay = linkedEtag ?? etagOnTheWay;
+                        sizeOnTheWay = LinkedSize(response) ?? sizeOnTheWay;
                         url = next;
                         continue;
                     }
                     // To another host: the bytes come from there, the Hub's answer about them is this redirect.
                     // Its Content-Length is the size of the redirect's own short body, never the file's.
-                    return Checked(request, commit ?? commitOnTheWay, linkedEtag ?? RawEtag(response) ?? etagOnTheWay,
-                        LinkedSize(response), next);
+                    return Checked(request, commit ?? commitOnTheWay, linkedEtag ?? etagOnTheWay ?? RawEtag(response),
+                        LinkedSize(response) ?? sizeOnTheWay, next);
                 }
                 if (!response.IsSuccessStatusCode)
                     throw HubErrors.ForStatus(response, request with { Url = url }, HasToken && SendsTokenTo(url));
                 // A compressed answer's Content-Length counts compressed bytes, not the file's (a proxy may compress
                 // even though the request asked for identity).
-                long? size = LinkedSize(response) ?? (ContentDecoding.IsIdentity(response) ? response.Content.Headers.ContentLength : null);
-                return Checked(request, commit ?? commitOnTheWay, linkedEtag ?? RawEtag(response) ?? etagOnTheWay, size, url);
+                long? size = LinkedSize(response) ?? sizeOnTheWay ??
+                             (ContentDecoding.IsIdentity(response) ? response.Content.Headers.ContentLength : null);
+                return Checked(request, commit ?? commitOnTheWay, linkedEtag ?? etagOnTheWay ?? RawEtag(response), size, url);
             }
         }
         throw new HubException(HubErrorKind.BadResponse,

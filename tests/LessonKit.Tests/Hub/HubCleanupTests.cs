@@ -58,7 +58,8 @@ public class HubCleanupTests
     public async Task APartialFileAnotherProcessIsWritingIsNeverRemoved()
     {
         // Another process (here flock(1), taking the same kind of lock Python's filelock takes) holds the blob's lock:
-        // its partial file stays however old it looks, and goes once that process has ended.
+        // its partial file stays however old it looks, and goes once that process has ended. (--close: only flock
+        // holds the lock, not the command it runs, so the lock is free once flock has exited.)
         await using var ctx = new HubTestContext();
         string blobs = Path.Combine(ctx.RepoFolder, "blobs");
         string lockPath = Path.Combine(ctx.Cache, ".locks", "models--test-org--tiny-gpt2", Etag('c') + ".lock");
@@ -66,7 +67,7 @@ public class HubCleanupTests
         string temporary = Leftover(blobs, Etag('c') + ".a1b2c3d4.incomplete", TwoDaysAgo);
         string resumable = Leftover(blobs, Etag('c') + ".incomplete", TwoDaysAgo);
 
-        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockPath, "sleep", "60"]) { UseShellExecute = false })
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--close", lockPath, "sleep", "60"]) { UseShellExecute = false })
             ?? throw new InvalidOperationException("could not start flock(1)");
         try
         {
@@ -78,7 +79,7 @@ public class HubCleanupTests
         }
         finally
         {
-            holder.Kill(entireProcessTree: true); // flock(1) and the sleep that inherited its locked file
+            holder.Kill(entireProcessTree: true); // flock(1) and the sleep it runs
             await holder.WaitForExitAsync();
         }
 
