@@ -1,29 +1,37 @@
 using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
+using System.Text;
 
 namespace LessonKit.Hub;
 
 /// <summary>
-/// Downloads one blob the way huggingface_hub does: into <c>blobs/{etag}.incomplete</c>, resuming with an HTTP
-/// <c>Range</c> request where an earlier attempt stopped, then checking the size (and the SHA-256 when the ETag is
-/// one, as for LFS files) before the file is renamed to <c>blobs/{etag}</c>. So the cache never holds a half or
-/// damaged blob: a failed check deletes the partial file; a broken connection keeps it for the next resume.
+/// Downloads one blob into <c>blobs/{etag}.incomplete</c>, resuming with an HTTP <c>Range</c> request where an
+/// earlier attempt stopped, then checks it before it is renamed to <c>blobs/{etag}</c>: its size when the Hub
+/// announced one, and its content whenever the ETag names it (the SHA-256 of an LFS file, the git blob SHA-1 of a
+/// file kept in git). So the cache never holds a half, damaged or still-compressed blob: a failed check deletes the
+/// partial file; a broken connection keeps it for the next resume. A signed CDN link that expires mid-download is
+/// renewed through the Hub and the download goes on from the partial file.
 /// </summary>
 internal sealed class BlobDownload : IDisposable
 {
     private const int BufferSize = 256 * 1024;
 
+    /// <summary>How many fresh CDN links one download may ask the Hub for (each after the previous one made progress).</summary>
+    private const int MaxLinkRenewals = 10;
+
     private readonly HubHttp _http;
     private readonly HubSettings _settings;
     private readonly HubOptions _options;
     private readonly FileRequest _request;
-    private readonly RemoteFile _remote;
     private readonly string _partialPath;
     private readonly Stream _file;
     private readonly IncrementalHash? _sha256;
+    private RemoteFile _remote;
     private long _written;
     private long? _expected;
+    /// <summary>Set once a server answered a range request with compressed bytes: from then on every attempt starts at 0.</summary>
+    private bool _rangesUnusable;
 
     private BlobDownload(HubHttp http, HubSettings settings, HubOptions options, FileRequest request, RemoteFile remote,
         string partialPath, Stream file)
@@ -71,6 +79,11 @@ internal sealed class BlobDownload : IDisposable
             // Network errors never get here (they are retried or turned into HubExceptions): this is the disk.
             throw IsDiskFull(e) ? download.DiskFull(e) : CannotWrite(settings, request, partialPath, e);
         }
+        catch (HubException)
+        {
+            download.DeleteIfEmpty(); // a failure before the first byte leaves no empty partial file behind
+            throw;
+        }
         download.Tracker?.Complete(download._written);
     }
 
@@ -83,14 +96,26 @@ internal sealed class BlobDownload : IDisposable
         Tracker.Update(_written, _expected, force: true);
 
         int failures = 0;
+        int renewals = 0;
+        long? renewedAt = null; // bytes on disk when the current link was handed out
         while (await TryTransferAsync(cancellationToken).ConfigureAwait(false) is { } failure)
         {
+            if (failure is LinkRefused refused)
+            {
+                // A fresh link refused before a single new byte: not an expiry, the file server (or something on
+                // the way to it) says no.
+                if (renewedAt == _written || renewals == MaxLinkRenewals) throw FileServerRefused(refused, renewals);
+                await RenewLinkAsync(cancellationToken).ConfigureAwait(false);
+                renewals++;
+                renewedAt = _written;
+                continue;
+            }
             failures++;
             if (failures > _options.MaxRetries) throw GaveUp(failures, failure);
             await Task.Delay(_options.RetryDelay, cancellationToken).ConfigureAwait(false);
         }
         Tracker.Update(_written, _expected, force: true);
-        Verify();
+        await VerifyAsync(cancellationToken).ConfigureAwait(false);
         _file.Dispose(); // closed before the rename (Windows cannot rename an open file)
     }
 
@@ -102,38 +127,47 @@ internal sealed class BlobDownload : IDisposable
         if (_sha256 is not null && _written > 0)
         {
             _file.Position = 0;
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-            try
-            {
-                int n;
-                while ((n = await _file.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-                    _sha256.AppendData(buffer, 0, n);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            await HashFileAsync(_sha256, cancellationToken).ConfigureAwait(false);
         }
         _file.Position = _written;
         if (_expected is long total) EnsureFreeSpace(total - _written);
     }
 
     /// <summary>
+    /// Asks the Hub again where the file is (its signed CDN link expired) and carries on from the partial file.
+    /// When the Hub itself refuses, that is a real access problem and its message says so.
+    /// </summary>
+    private async Task RenewLinkAsync(CancellationToken cancellationToken)
+    {
+        // Pinned to the commit, so the fresh link is for the same file even if the branch moved meanwhile.
+        var again = _request with { Url = _http.ResolveUrl(_request.RepoId, _remote.Commit, _request.FileName) };
+        RemoteFile fresh = await _http.GetMetadataAsync(again, cancellationToken).ConfigureAwait(false);
+        if (fresh.Etag != _remote.Etag)
+            throw new HubException(HubErrorKind.BadResponse,
+                $"Asked again for '{_request.FileName}' of '{_request.RepoId}' at commit {_remote.Commit}, the Hub named it " +
+                $"{fresh.Etag} instead of {_remote.Etag}. The {Format.Bytes(_written)} already downloaded are kept in " +
+                $"{_partialPath}. Run the cell again; if it persists, check HF_ENDPOINT.");
+        _remote = _remote with { DownloadUrl = fresh.DownloadUrl };
+    }
+
+    /// <summary>
     /// One GET from the current position to the end. Returns null when the file is complete, or the problem that
-    /// stopped it when another attempt may help (connection dropped, stalled, server briefly failing).
-    /// Errors no retry can fix are thrown.
+    /// stopped it when another attempt may help (connection dropped, stalled, server briefly failing, CDN link
+    /// expired). Errors no retry can fix are thrown.
     /// </summary>
     private async Task<Exception?> TryTransferAsync(CancellationToken cancellationToken)
     {
         if (_expected is long wanted && _written == wanted) return null;
+        if (_rangesUnusable && _written > 0) StartOver();
 
         // One timer for the attempt, restarted before every read: a stalled connection fails after Timeout.
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timer.CancelAfter(_settings.Timeout);
         HttpResponseMessage response;
+        Uri from;
         try
         {
-            response = await _http.GetAsync(_remote.DownloadUrl, _written, timer.Token).ConfigureAwait(false);
+            (response, from) = await _http.GetAsync(_remote.DownloadUrl, _written, timer.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -146,7 +180,8 @@ internal sealed class BlobDownload : IDisposable
 
         using (response)
         {
-            if (AcceptResponse(response) is { } refused) return refused;
+            string[] encodings = ContentDecoding.Encodings(response);
+            if (AcceptResponse(response, from, encodings) is { } refused) return refused;
             if (_expected is long total) EnsureFreeSpace(total - _written);
 
             byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -161,13 +196,14 @@ internal sealed class BlobDownload : IDisposable
                 {
                     return e;
                 }
+                await using Stream decoded = ContentDecoding.Decode(body, encodings);
                 while (true)
                 {
                     timer.CancelAfter(_settings.Timeout);
                     int n;
                     try
                     {
-                        n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), timer.Token).ConfigureAwait(false);
+                        n = await decoded.ReadAsync(buffer.AsMemory(0, BufferSize), timer.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
@@ -176,6 +212,10 @@ internal sealed class BlobDownload : IDisposable
                     catch (Exception e) when (e is IOException or HttpRequestException)
                     {
                         return e;
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw Corrupted($"the server sent it {string.Join(" + ", encodings)}-compressed, and the compressed data is damaged ({e.Message})");
                     }
                     if (n == 0) break;
                     if (_expected is long limit && _written + n > limit)
@@ -201,10 +241,23 @@ internal sealed class BlobDownload : IDisposable
 
     /// <summary>
     /// Checks the answer to a (possibly ranged) GET. A server that ignores the range sends the whole file again,
-    /// so the partial file is emptied first; HTTP errors that another try will not fix are thrown.
+    /// so the partial file is emptied first; compressed bytes are accepted only when they can be decoded, and
+    /// only from the start of the file; a 401/403 from the CDN (not the Hub) is an expired link, to be renewed;
+    /// HTTP errors that another try will not fix are thrown.
     /// </summary>
-    private Exception? AcceptResponse(HttpResponseMessage response)
+    private Exception? AcceptResponse(HttpResponseMessage response, Uri from, string[] encodings)
     {
+        if (response.IsSuccessStatusCode && encodings.Length > 0)
+        {
+            if (ContentDecoding.Unsupported(encodings) is { } unknown) throw CannotDecode(unknown, from);
+            if (response.StatusCode == HttpStatusCode.PartialContent)
+            {
+                // A range of compressed bytes cannot be decoded on its own: fetch the whole file, without ranges.
+                _rangesUnusable = true;
+                StartOver();
+                return new IOException($"the server sent a {string.Join(" + ", encodings)}-compressed part of the file; starting over without resuming");
+            }
+        }
         switch (response.StatusCode)
         {
             case HttpStatusCode.PartialContent:
@@ -220,17 +273,27 @@ internal sealed class BlobDownload : IDisposable
                 return null;
             case HttpStatusCode.OK:
                 if (_written > 0) StartOver();
-                _expected ??= response.Content.Headers.ContentLength;
+                // A compressed answer's Content-Length counts compressed bytes: the size stays unknown (checked by hash).
+                if (encodings.Length == 0) _expected ??= response.Content.Headers.ContentLength;
                 return null;
             case HttpStatusCode.RequestedRangeNotSatisfiable:
                 StartOver();
                 return new IOException("the server could not resume (HTTP 416); starting over");
+            case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden when !_http.IsHub(from):
+                // Signed CDN links expire (after an hour on huggingface.co); the CDN then answers 403.
+                return new LinkRefused((int)response.StatusCode, response.ReasonPhrase, from);
             default:
                 if (HubErrors.IsTransient(response.StatusCode))
                     return new HttpRequestException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
-                throw HubErrors.ForStatus(response, _request with { Url = _remote.DownloadUrl },
-                    _http.SendsTokenTo(_remote.DownloadUrl));
+                throw HubErrors.ForStatus(response, _request with { Url = from }, _http.SendsTokenTo(from));
         }
+    }
+
+    /// <summary>The CDN refused the download link: it probably expired while the file was downloading.</summary>
+    private sealed class LinkRefused(int status, string? reason, Uri from) : Exception($"HTTP {status} {reason} from {from.GetLeftPart(UriPartial.Path)}")
+    {
+        public int Status { get; } = status;
+        public Uri From { get; } = from;
     }
 
     private async Task WriteAsync(byte[] buffer, int count, CancellationToken cancellationToken)
@@ -249,15 +312,56 @@ internal sealed class BlobDownload : IDisposable
         _written += count;
     }
 
-    /// <summary>Size and (for LFS files) SHA-256 must match what the Hub announced; otherwise the bytes are thrown away.</summary>
-    private void Verify()
+    /// <summary>
+    /// The size must match what the Hub announced, and the content the ETag names: the SHA-256 for a 64-hex ETag
+    /// (LFS files), git's blob id <c>sha1("blob {size}\0" + content)</c> for a 40-hex ETag (files kept in git, such
+    /// as config.json). Otherwise the bytes are thrown away.
+    /// </summary>
+    private async Task VerifyAsync(CancellationToken cancellationToken)
     {
         if (_expected is long expected && _written != expected)
             throw Corrupted($"{Format.Count(_written)} bytes arrived but the Hub announced {Format.Count(expected)}");
-        if (_sha256 is null) return;
-        string actual = Convert.ToHexStringLower(_sha256.GetHashAndReset());
-        if (actual != _remote.Etag)
-            throw Corrupted($"its SHA-256 is {actual} but the Hub says it is {_remote.Etag}");
+        if (_sha256 is not null)
+        {
+            string actual = Convert.ToHexStringLower(_sha256.GetHashAndReset());
+            if (actual != _remote.Etag)
+                throw Corrupted($"its SHA-256 is {actual} but the Hub says it is {_remote.Etag}");
+        }
+        else if (HubNames.IsGitBlobId(_remote.Etag))
+        {
+            // The header needs the final size, which a compressed answer only tells at the end: hash from the disk.
+            using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+            sha1.AppendData(Encoding.ASCII.GetBytes($"blob {_written}\0"));
+            _file.Position = 0;
+            await HashFileAsync(sha1, cancellationToken).ConfigureAwait(false);
+            string actual = Convert.ToHexStringLower(sha1.GetHashAndReset());
+            if (actual != _remote.Etag)
+                throw Corrupted($"its git blob SHA-1 is {actual} but the Hub says it is {_remote.Etag}");
+        }
+    }
+
+    /// <summary>Feeds the partial file from its current position to its end into <paramref name="hash"/>.</summary>
+    private async Task HashFileAsync(IncrementalHash hash, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int n;
+            while ((n = await _file.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                hash.AppendData(buffer, 0, n);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void DeleteIfEmpty()
+    {
+        if (!File.Exists(_partialPath) || SafeLength() != 0) return;
+        _file.Dispose();
+        try { File.Delete(_partialPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private void StartOver()
@@ -330,6 +434,31 @@ internal sealed class BlobDownload : IDisposable
             $"deleted ({_partialPath}) and nothing was added to the cache. Run the cell again to download it afresh; " +
             "if it happens again, something between you and the Hub (a proxy, an antivirus, or the mirror set in " +
             "HF_ENDPOINT) is changing the file.");
+    }
+
+    /// <summary>A compression this client cannot undo: refused before any of it reaches the cache.</summary>
+    private HubException CannotDecode(string encoding, Uri from) =>
+        new(HubErrorKind.BadResponse,
+            $"'{_request.FileName}' of '{_request.RepoId}' arrived compressed as '{encoding}' (Content-Encoding) from " +
+            $"{from.GetLeftPart(UriPartial.Authority)}, although LessonKit asked for the file as it is; LessonKit decodes gzip, " +
+            "deflate and br only, so nothing was stored. Something between you and the Hub (a proxy or the mirror set in " +
+            "HF_ENDPOINT) compresses downloads: ask for it to pass them unchanged, or set HTTPS_PROXY / HF_ENDPOINT to one that does.");
+
+    /// <summary>The CDN refused a link the Hub had just handed out: not an expiry.</summary>
+    private HubException FileServerRefused(LinkRefused refused, int renewals)
+    {
+        string kept = _written > 0
+            ? $" The {Format.Bytes(_written)} already downloaded are kept in {_partialPath}; the next run resumes from there."
+            : "";
+        string why = renewals == MaxLinkRenewals
+            ? $"after {renewals} fresh download links from the Hub, each of which expired before the file was complete"
+            : "even a fresh download link the Hub had just handed out";
+        return new HubException(HubErrorKind.AccessDenied,
+            $"The Hub found '{_request.FileName}' of '{_request.RepoId}', but its file server refused the download ({refused.Message}) " +
+            $"{why}. The Hub itself gave access, so this is not about HF_TOKEN: a proxy or firewall may block " +
+            $"{refused.From.Host}, or the computer's clock may be far off (signed links carry an expiry time).{kept} " +
+            "Check the connection to that host and run the cell again.")
+        { StatusCode = refused.Status };
     }
 
     private HubException GaveUp(int failures, Exception lastFailure)

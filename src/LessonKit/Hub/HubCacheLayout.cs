@@ -10,7 +10,10 @@ namespace LessonKit.Hub;
 ///     refs/{revision}                       the commit hash the revision (e.g. main) pointed to when last seen
 ///     snapshots/{commit}/{file}             a relative symlink to ../../blobs/{etag}
 /// {cache}/.locks/models--{owner}--{name}/{etag}.lock    held while a blob is being downloaded
+/// {cache}/CACHEDIR.TAG                  tells backup tools to skip the cache (the Cache Directory Tagging Specification)
 /// </code>
+/// huggingface_hub also writes <c>.no_exist/{commit}/{file}</c> (files it asked for that the repository lacks) and
+/// names its partial files <c>blobs/{etag}.{8 hex}.incomplete</c>; both are left as they are here, and never read.
 /// </summary>
 internal sealed class HubCacheLayout
 {
@@ -37,6 +40,35 @@ internal sealed class HubCacheLayout
     public string LockPath(string etag) => Path.Combine(CacheDirectory, ".locks", FolderName, etag + ".lock");
     public string SnapshotFolder(string commit) => Path.Combine(RepoFolder, "snapshots", commit);
     public string RefPath(string revision) => Path.Combine(RepoFolder, "refs", Path.Combine(revision.Split('/')));
+
+    /// <summary>
+    /// The first line of a <c>CACHEDIR.TAG</c>, fixed by the Cache Directory Tagging Specification
+    /// (https://bford.info/cachedir/); huggingface_hub writes the same file.
+    /// </summary>
+    public const string CacheDirTagSignature = "Signature: 8a477f597d28d172789f06886806bc55";
+
+    /// <summary>
+    /// Creates <c>blobs/</c> and <c>snapshots/</c> before the first blob is written (huggingface_hub's
+    /// <c>scan_cache_dir</c> calls a repository folder without <c>snapshots/</c> corrupted), and tags the cache
+    /// folder with <c>CACHEDIR.TAG</c> if it has none.
+    /// </summary>
+    public void CreateFolders()
+    {
+        Directory.CreateDirectory(Path.Combine(RepoFolder, "blobs"));
+        Directory.CreateDirectory(Path.Combine(RepoFolder, "snapshots"));
+        string tag = Path.Combine(CacheDirectory, "CACHEDIR.TAG");
+        if (File.Exists(tag)) return;
+        try
+        {
+            File.WriteAllText(tag, CacheDirTagSignature + "\n" +
+                "# This file is a cache directory tag: the Hugging Face Hub cache, shared by LessonKit and huggingface_hub.\n" +
+                "# For information about cache directory tags see https://bford.info/cachedir/\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only a hint for backup tools.
+        }
+    }
 
     /// <summary>Where a repository file appears in a snapshot (sub-folders of the repository become sub-folders here).</summary>
     public string PointerPath(string commit, string file) =>

@@ -5,7 +5,8 @@ namespace LessonKit.Hub;
 /// is also found by Python's <c>transformers</c> / <c>huggingface_hub</c>, and the other way round.
 /// <para>
 /// A second load makes no request at all when the cache already holds every file. With <c>HF_HUB_OFFLINE=1</c>
-/// only the cache is used. Interrupted downloads resume; damaged ones are thrown away. Failures are
+/// only the cache is used. Interrupted downloads resume; every file is checked against the hash the Hub names it by
+/// before it joins the cache, and damaged ones are thrown away. Failures are
 /// <see cref="HubException"/>s whose messages say what to do.
 /// </para>
 /// </summary>
@@ -120,6 +121,9 @@ public sealed class HubClient
     private async Task<string> DownloadMissingAsync(HubCacheLayout layout, string revision, string[] files,
         IProgress<DownloadProgress>? progress, DownloadProgressReporter? reporter, CancellationToken cancellationToken)
     {
+        // Leftovers of interrupted downloads (this kit's or Python's) that nobody can resume or is writing.
+        CacheCleanup.Run(layout);
+
         // A commit hash pins the snapshot. A branch or tag is resolved by the first HEAD; the other files are then
         // asked for at that commit, so all files come from one snapshot even if the branch moves meanwhile.
         string? commit = HubNames.IsCommitHash(revision) ? revision : null;
@@ -133,7 +137,6 @@ public sealed class HubClient
             if (commit is null)
             {
                 commit = remote.Commit;
-                WriteCache(request, layout.RefPath(revision), () => layout.WriteRef(revision, remote.Commit));
             }
             else if (remote.Commit != commit)
             {
@@ -143,21 +146,27 @@ public sealed class HubClient
             }
 
             string pointer = layout.PointerPath(commit, file);
-            if (HubCacheLayout.IsPresent(pointer)) continue;
             string blob = layout.BlobPath(remote.Etag);
-            if (File.Exists(blob))
+            if (!HubCacheLayout.IsPresent(pointer))
             {
-                WriteCache(request, pointer, () => layout.LinkIntoSnapshot(blob, pointer, newBlob: false));
-                continue;
+                if (File.Exists(blob))
+                {
+                    WriteCache(request, pointer, () => layout.LinkIntoSnapshot(blob, pointer, newBlob: false));
+                }
+                else
+                {
+                    if (!announced && reporter is not null)
+                    {
+                        int left = files.Count(f => !HubCacheLayout.IsPresent(layout.PointerPath(commit, f)));
+                        reporter.Begin(layout.RepoId, Endpoint, left);
+                    }
+                    announced = true;
+                    await DownloadBlobAsync(layout, request, remote, blob, pointer, progress, cancellationToken).ConfigureAwait(false);
+                }
             }
-
-            if (!announced && reporter is not null)
-            {
-                int left = files.Count(f => !HubCacheLayout.IsPresent(layout.PointerPath(commit, f)));
-                reporter.Begin(layout.RepoId, Endpoint, left);
-            }
-            announced = true;
-            await DownloadBlobAsync(layout, request, remote, blob, pointer, progress, cancellationToken).ConfigureAwait(false);
+            // Written only once the snapshot holds a file, so refs/ never names a commit without a snapshot folder
+            // (huggingface_hub's scan_cache_dir calls that a corrupted cache).
+            WriteCache(request, layout.RefPath(revision), () => layout.WriteRef(revision, commit));
         }
         return layout.SnapshotFolder(commit!);
     }
@@ -169,7 +178,7 @@ public sealed class HubClient
         CacheLock held;
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+            layout.CreateFolders();
             held = await CacheLock.AcquireAsync(lockPath, () =>
             {
                 if (_options.ShowProgress)
@@ -233,7 +242,7 @@ public sealed class HubClient
             $"{_settings.OfflineReason}, so nothing is downloaded, and '{layout.RepoId}' is not fully in the cache: {where}. " +
             $"Either {(_settings.OfflineReason.StartsWith("HF_") ? "unset HF_HUB_OFFLINE" : "leave HubOptions.Offline unset")} and run once with a network connection so the files are cached, or copy a " +
             "checkpoint folder (config.json, model.safetensors, vocab.json and merges.txt) to this machine and pass its " +
-            "path instead of the model name.");
+            "path instead of the model name." + HubErrors.TryTheTinyCheckpoint());
     }
 
     /// <summary>Belt and braces: no message leaves this class with the token in it (a server could echo it).</summary>

@@ -17,6 +17,20 @@ internal static class HubErrors
         $"({cacheDirectory}), then set HF_HUB_OFFLINE=1; or copy a checkpoint folder ({CheckpointFiles}) " +
         "to this machine and pass its path instead of the model name.";
 
+    /// <summary>The random-weight checkpoint that ships with the repository, relative to the repository's folder.</summary>
+    public const string TinyCheckpoint = "tests/LessonKit.Tests/Fixtures/tiny-gpt2";
+
+    /// <summary>
+    /// For a first run that cannot reach the Hub: how to try a lesson at once on the tiny checkpoint (the README's
+    /// command with <c>--model</c>), and that its numbers mean nothing. Starts on a new line.
+    /// </summary>
+    public static string TryTheTinyCheckpoint() =>
+        "\nTo try a lesson right now without the Hub, run it on the tiny checkpoint that ships with LessonKit " +
+        "(from the repository's folder):\n" +
+        $"  dotnet run -c Release --project src/LessonKit.Runner -- run lessons/2.1-transformer-architecture.ipynb --model {TinyCheckpoint}\n" +
+        $"(in a notebook: set {HookedGpt2.ModelOverrideVariable} to that folder's full path before starting it).\n" +
+        "Its weights are random: every cell runs, but the numbers it shows mean nothing.";
+
     /// <summary>Maps an HTTP error answer to a message, using the Hub's <c>X-Error-Code</c> header as huggingface_hub's <c>hf_raise_for_status</c> does.</summary>
     public static HubException ForStatus(HttpResponseMessage response, FileRequest request, bool tokenSent)
     {
@@ -78,14 +92,14 @@ internal static class HubErrors
         new(HubErrorKind.Unreachable,
             $"Could not reach the Hugging Face Hub at {endpoint} to download '{request.FileName}' of '{request.RepoId}': " +
             $"{Describe(error)}. {HowToWorkOffline(cacheDirectory)} " +
-            "Behind a proxy, set HTTPS_PROXY; to use a mirror, set HF_ENDPOINT.", error);
+            "Behind a proxy, set HTTPS_PROXY; to use a mirror, set HF_ENDPOINT." + TryTheTinyCheckpoint(), error);
 
     /// <summary>The server accepted the request but sent nothing back in time.</summary>
     public static HubException NoAnswer(FileRequest request, string endpoint, TimeSpan timeout, string cacheDirectory, Exception? error = null) =>
         new(HubErrorKind.TimedOut,
             $"The Hugging Face Hub at {endpoint} did not answer within {Format.Duration(timeout)} when asked for " +
             $"'{request.FileName}' of '{request.RepoId}'. Check your connection and run the cell again; on a slow link, " +
-            $"set HF_HUB_ETAG_TIMEOUT to more seconds. {HowToWorkOffline(cacheDirectory)}", error);
+            $"set HF_HUB_ETAG_TIMEOUT to more seconds. {HowToWorkOffline(cacheDirectory)}" + TryTheTinyCheckpoint(), error);
 
     /// <summary>What a network exception means, in words.</summary>
     public static string Describe(Exception error)

@@ -5,7 +5,10 @@ public enum HubErrorKind
 {
     /// <summary>The model, the file or the revision does not exist on the Hub (HTTP 404).</summary>
     NotFound,
-    /// <summary>The Hub refused access: the model is private or gated and HF_TOKEN is missing or lacks access (HTTP 401/403).</summary>
+    /// <summary>
+    /// Access was refused (HTTP 401/403): by the Hub, when the model is private or gated and HF_TOKEN is missing or
+    /// lacks access; or by its file server, when even a fresh download link is refused.
+    /// </summary>
     AccessDenied,
     /// <summary>The Hub could not be reached at all: no network, DNS failure, connection refused.</summary>
     Unreachable,
@@ -15,7 +18,7 @@ public enum HubErrorKind
     Interrupted,
     /// <summary>HF_HUB_OFFLINE is set and a requested file is not in the cache.</summary>
     NotInOfflineCache,
-    /// <summary>The downloaded bytes do not match the size or SHA-256 the Hub announced; they were thrown away.</summary>
+    /// <summary>The downloaded bytes do not match the size or hash (SHA-256 or git blob SHA-1) the Hub announced; they were thrown away.</summary>
     Corrupted,
     /// <summary>The cache folder could not be written: the disk is full or the folder is not writable.</summary>
     DiskWrite,

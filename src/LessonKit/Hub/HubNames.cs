@@ -95,6 +95,12 @@ internal static partial class HubNames
     public static bool IsSha256(string etag) => Sha256Hex().IsMatch(etag);
 
     /// <summary>
+    /// True when an ETag is 40 hex digits: the Hub's ETag for files kept in git, git's blob id
+    /// <c>sha1("blob {size}\0" + content)</c>, which makes the content checkable too.
+    /// </summary>
+    public static bool IsGitBlobId(string etag) => CommitHash().IsMatch(etag);
+
+    /// <summary>
     /// Commit hashes and ETags come from the server and become folder and file names, so they must be plain names.
     /// </summary>
     public static bool IsSafeServerName(string value) => SafeServerName().IsMatch(value) && !value.Contains("..", StringComparison.Ordinal);

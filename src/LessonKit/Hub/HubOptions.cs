@@ -46,8 +46,12 @@ public sealed record HubOptions
     public TextWriter? ProgressWriter { get; init; }
 
     /// <summary>
-    /// HTTP handler to send requests through (tests, proxies). When null a shared handler is used that does not
-    /// follow redirects by itself, so the client can drop the token when the Hub redirects to its file CDN.
+    /// HTTP handler to send requests through (tests, proxies). It must not follow redirects by itself: the Hub's
+    /// answer about a file (commit, hash, size) is on its redirects, and the token must not follow them to the file
+    /// CDN. An <see cref="HttpClientHandler"/> or <see cref="SocketsHttpHandler"/> (also inside
+    /// <see cref="DelegatingHandler"/>s) with <c>AllowAutoRedirect = true</c> is refused when the client is made; any
+    /// other handler seen following a redirect fails the first request with a message saying so. When null a shared
+    /// handler is used that does not follow redirects by itself.
     /// </summary>
     public HttpMessageHandler? Handler { get; init; }
 

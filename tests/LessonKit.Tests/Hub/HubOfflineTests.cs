@@ -63,4 +63,45 @@ public class HubOfflineTests
             ctx.Client(o => o with { Offline = true }).DownloadModelAsync(HubTestContext.Repo, ["config.json"], revision: "dev"));
         Assert.Contains("no snapshot for revision 'dev'", branch.Message);
     }
+
+    [Fact]
+    public async Task AFirstRunThatCannotReachTheHubSaysHowToTryTheLessonOnTheTinyCheckpoint()
+    {
+        await using var ctx = new HubTestContext();
+        var offline = await Assert.ThrowsAsync<HubException>(() =>
+            ctx.Client(o => o with { Offline = true }).DownloadModelAsync("gpt2", TinyHub.CheckpointFiles));
+
+        // Nothing listens on the endpoint: what a learner without a network sees on the README's first command.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var unreachable = await Assert.ThrowsAsync<HubException>(() =>
+            ctx.Client(o => o with { Endpoint = $"http://127.0.0.1:{port}" }).DownloadModelAsync("gpt2", TinyHub.CheckpointFiles));
+        Assert.Equal(HubErrorKind.Unreachable, unreachable.Kind);
+
+        string root = RepositoryRoot();
+        foreach (var e in new[] { offline, unreachable })
+        {
+            string[] lines = e.Message.Split('\n');
+            string command = Assert.Single(lines, l => l.Contains("--model", StringComparison.Ordinal)).Trim();
+            Assert.Equal("dotnet run -c Release --project src/LessonKit.Runner -- run lessons/2.1-transformer-architecture.ipynb " +
+                         "--model tests/LessonKit.Tests/Fixtures/tiny-gpt2", command);
+            Assert.Contains(lines, l => l.Contains("LESSONKIT_MODEL_OVERRIDE", StringComparison.Ordinal));
+            Assert.Equal("Its weights are random: every cell runs, but the numbers it shows mean nothing.", lines[^1]);
+        }
+        // The command names what is really there.
+        Assert.True(File.Exists(Path.Combine(root, "src", "LessonKit.Runner", "LessonKit.Runner.csproj")));
+        Assert.True(File.Exists(Path.Combine(root, "lessons", "2.1-transformer-architecture.ipynb")));
+        foreach (string file in TinyHub.CheckpointFiles)
+            Assert.True(File.Exists(Path.Combine(root, "tests", "LessonKit.Tests", "Fixtures", "tiny-gpt2", file)), file);
+    }
+
+    /// <summary>The folder holding LessonKit.slnx, found upward from the test binaries.</summary>
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "LessonKit.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("LessonKit.slnx not found above " + AppContext.BaseDirectory);
+    }
 }

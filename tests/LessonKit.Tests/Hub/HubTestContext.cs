@@ -16,6 +16,20 @@ internal sealed class HubTestContext : IAsyncDisposable
         Cache = Path.Combine(Path.GetTempPath(), "lessonkit-hub-tests", Guid.NewGuid().ToString("N"));
     }
 
+    /// <summary>
+    /// A test hub answering as huggingface.co does (<see cref="TinyHub.RealAnswers"/>), hosting the tiny checkpoint
+    /// as <see cref="Repo"/>, as <c>openai-community/gpt2</c> (asked for as <c>gpt2</c>) and as
+    /// <c>distilbert/distilgpt2</c> (asked for as <c>distilgpt2</c>), the renames huggingface.co has.
+    /// </summary>
+    public static HubTestContext WithRealAnswers()
+    {
+        var ctx = new HubTestContext();
+        ctx.Hub.RealAnswers = true;
+        ctx.Hub.AddRepo("openai-community/gpt2").AddRename("gpt2", "openai-community/gpt2")
+            .AddRepo("distilbert/distilgpt2").AddRename("distilgpt2", "distilbert/distilgpt2");
+        return ctx;
+    }
+
     public TinyHub Hub { get; }
     public string Cache { get; }
     public string RepoFolder => Path.Combine(Cache, "models--test-org--tiny-gpt2");
@@ -38,6 +52,9 @@ internal sealed class HubTestContext : IAsyncDisposable
 
     public HubClient Client(Func<HubOptions, HubOptions>? adjust = null) =>
         new(adjust is null ? Options() : adjust(Options()));
+
+    /// <summary>The cache folder of a model as asked for: <c>models--owner--name</c>.</summary>
+    public string FolderOf(string repoId) => Path.Combine(Cache, "models--" + repoId.Replace("/", "--", StringComparison.Ordinal));
 
     public int Count(string method, string fileName) =>
         Hub.Requests.Count(r => r.Method == method && r.FileName == fileName);

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -24,20 +26,35 @@ internal abstract record HubFault
 }
 
 /// <summary>A request the test hub received.</summary>
-internal sealed record SeenRequest(string Method, string Path, string? Range, string? Authorization)
+/// <param name="Path">The path, without the query.</param>
+/// <param name="OnCdn">True when it reached the CDN's port rather than the Hub's.</param>
+internal sealed record SeenRequest(string Method, string Path, string? Range, string? Authorization,
+    string Query = "", string? AcceptEncoding = null, bool OnCdn = false)
 {
     /// <summary>The last path segment, e.g. <c>model.safetensors</c>.</summary>
     public string FileName => Uri.UnescapeDataString(Path[(Path.LastIndexOf('/') + 1)..]);
-    public bool IsCdn => Path.StartsWith("/cdn/", StringComparison.Ordinal);
+    public bool IsCdn => OnCdn;
+    public bool IsResolveCache => Path.StartsWith("/api/resolve-cache/", StringComparison.Ordinal);
 }
 
 /// <summary>
-/// A small Hugging Face Hub on 127.0.0.1 (a free port), written on a bare <see cref="TcpListener"/> so tests
-/// control every byte: it serves <c>/{repo}/resolve/{revision}/{file}</c> for HEAD and GET with the Hub's headers
+/// A small Hugging Face Hub on 127.0.0.1 (free ports), written on bare <see cref="TcpListener"/>s so tests control
+/// every byte. It serves <c>/{repo}/resolve/{revision}/{file}</c> for HEAD and GET with the Hub's headers
 /// (<c>ETag</c> = git blob sha1, <c>X-Linked-Etag</c>/<c>X-Linked-Size</c> for LFS files, <c>X-Repo-Commit</c>,
-/// <c>X-Error-Code</c>), answers <c>Range</c> requests with 206, can redirect renamed repositories and LFS files
-/// (to <c>/cdn/{sha256}</c> on a second port) as the real Hub does, and injects faults: cut-off bodies, corrupted bytes, error
-/// statuses, stalls. It records every request.
+/// <c>X-Error-Code</c>), answers <c>Range</c> requests with 206, redirects renamed repositories, and injects faults:
+/// cut-off bodies, corrupted bytes, error statuses, stalls. It records every request.
+/// <para>
+/// Two ways of answering. The simple one (default) serves files straight from the resolve URL. With
+/// <see cref="RealAnswers"/> it answers as huggingface.co does today: a renamed repository gets a relative 307 to its
+/// new name; a small file a relative 307 to <c>/api/resolve-cache/models/{repo}/{commit}/{file}?…</c> carrying
+/// <c>X-Repo-Commit</c> and <c>X-Linked-Etag</c> (its git blob sha1) but no size, which answers 200; an LFS file a
+/// 302 to the CDN (a second listener, so another origin) with <c>X-Linked-Etag</c> (its quoted sha256),
+/// <c>X-Linked-Size</c>, <c>X-Repo-Commit</c> and a 1 KB body of its own; the CDN link is signed and expires after
+/// <see cref="CdnLinkLifetime"/> on the hub's clock (<see cref="AdvanceClock"/>), after which the CDN answers 403;
+/// the CDN's own <c>ETag</c> is a 64-hex hash that is not the file's sha256; a missing repository is 401 with
+/// <c>X-Error-Code: RepoNotFound</c>; text files are gzip-compressed when the request accepts gzip.
+/// <see cref="ForcedEncoding"/> makes it a compressing proxy that compresses text files even when not asked.
+/// </para>
 /// </summary>
 internal sealed class TinyHub : IAsyncDisposable
 {
@@ -53,6 +70,8 @@ internal sealed class TinyHub : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _renamed = new();
     private readonly List<Func<SeenRequest, HubFault?>> _faultRules = [];
     private readonly object _gate = new();
+    private readonly byte[] _signingKey = RandomNumberGenerator.GetBytes(32);
+    private long _clockOffsetTicks;
 
     public TinyHub()
     {
@@ -60,7 +79,7 @@ internal sealed class TinyHub : IAsyncDisposable
         _listener.Start();
         _cdnListener = new TcpListener(IPAddress.Loopback, 0);
         _cdnListener.Start();
-        _acceptLoops = [AcceptLoopAsync(_listener), AcceptLoopAsync(_cdnListener)];
+        _acceptLoops = [AcceptLoopAsync(_listener, onCdn: false), AcceptLoopAsync(_cdnListener, onCdn: true)];
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -69,11 +88,30 @@ internal sealed class TinyHub : IAsyncDisposable
     /// <summary>The "CDN" LFS files are redirected to: another port, so another origin, as on huggingface.co.</summary>
     public string CdnEndpoint => $"http://127.0.0.1:{((IPEndPoint)_cdnListener.LocalEndpoint).Port}";
 
-    /// <summary>When set, resolve requests need <c>Authorization: Bearer {RequiredToken}</c>.</summary>
+    /// <summary>When set, the Hub's own addresses (not the CDN) need <c>Authorization: Bearer {RequiredToken}</c>.</summary>
     public string? RequiredToken { get; set; }
 
-    /// <summary>When true, LFS files answer 302 to <c>{CdnEndpoint}/cdn/{sha256}</c> as huggingface.co does.</summary>
+    /// <summary>Simple answers only: when true, LFS files answer 302 to an unsigned <c>{CdnEndpoint}/cdn/{sha256}/{file}</c>.</summary>
     public bool LfsViaCdn { get; set; }
+
+    /// <summary>Answer as huggingface.co does (see the class summary) instead of the simple way.</summary>
+    public bool RealAnswers { get; set; }
+
+    /// <summary>
+    /// A compressing proxy: text files (not LFS) in 200 answers are sent with this <c>Content-Encoding</c> whatever the
+    /// request accepts, and Range requests for them get the whole compressed file. "gzip", "deflate" and "br" compress
+    /// for real; any other name labels the plain bytes with it (an encoding the client cannot know).
+    /// </summary>
+    public string? ForcedEncoding { get; set; }
+
+    /// <summary>How long a signed CDN link stays valid (on the hub's clock).</summary>
+    public TimeSpan CdnLinkLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The hub's clock: real time plus whatever <see cref="AdvanceClock"/> added.</summary>
+    public DateTimeOffset Now => DateTimeOffset.UtcNow + TimeSpan.FromTicks(Interlocked.Read(ref _clockOffsetTicks));
+
+    /// <summary>Moves the hub's clock forward, so CDN links handed out before may expire.</summary>
+    public void AdvanceClock(TimeSpan by) => Interlocked.Add(ref _clockOffsetTicks, by.Ticks);
 
     public IReadOnlyList<SeenRequest> Requests => [.. _requests];
 
@@ -103,6 +141,9 @@ internal sealed class TinyHub : IAsyncDisposable
 
     /// <summary>The hosted bytes of a file.</summary>
     public HostedFile File(string repoId, string fileName) => _repos[repoId][fileName];
+
+    /// <summary>The CDN's own ETag for a file: 64 hex digits, but not the file's sha256 (as a real CDN's is not).</summary>
+    public static string CdnEtag(HostedFile file) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes("cdn-object:" + file.Sha256)));
 
     /// <summary>Applies <paramref name="fault"/> to the next <paramref name="times"/> matching requests.</summary>
     public void AddFault(string method, string fileName, HubFault fault, int times = 1)
@@ -144,7 +185,7 @@ internal sealed class TinyHub : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptLoopAsync(TcpListener listener)
+    private async Task AcceptLoopAsync(TcpListener listener, bool onCdn)
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -157,17 +198,17 @@ internal sealed class TinyHub : IAsyncDisposable
             {
                 return;
             }
-            _connections.Add(Task.Run(() => ServeConnectionAsync(client)));
+            _connections.Add(Task.Run(() => ServeConnectionAsync(client, onCdn)));
         }
     }
 
-    private async Task ServeConnectionAsync(TcpClient client)
+    private async Task ServeConnectionAsync(TcpClient client, bool onCdn)
     {
         using (client)
         {
             try
             {
-                await ServeAsync(client.GetStream());
+                await ServeAsync(client.GetStream(), onCdn);
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
@@ -176,12 +217,16 @@ internal sealed class TinyHub : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(NetworkStream stream)
+    private async Task ServeAsync(NetworkStream stream, bool onCdn)
     {
         var (method, target, headers) = await ReadRequestAsync(stream);
         headers.TryGetValue("Range", out string? range);
         headers.TryGetValue("Authorization", out string? auth);
-        var seen = new SeenRequest(method, target, range, auth);
+        headers.TryGetValue("Accept-Encoding", out string? acceptEncoding);
+        int queryAt = target.IndexOf('?');
+        string path = queryAt < 0 ? target : target[..queryAt];
+        string query = queryAt < 0 ? "" : target[(queryAt + 1)..];
+        var seen = new SeenRequest(method, path, range, auth, query, acceptEncoding, onCdn);
         _requests.Enqueue(seen);
 
         HubFault? fault;
@@ -201,40 +246,43 @@ internal sealed class TinyHub : IAsyncDisposable
             return;
         }
 
-        if (target.StartsWith("/cdn/", StringComparison.Ordinal))
+        if (onCdn)
         {
-            string sha = target["/cdn/".Length..];
-            HostedFile? hosted = _repos.Values.SelectMany(r => r.Values).FirstOrDefault(f => f.Sha256 == sha);
-            if (hosted is null) await WriteErrorAsync(stream, 404, []);
-            else await WriteFileAsync(stream, method, hosted, range, fault, []);
+            await ServeCdnAsync(stream, seen, fault);
             return;
         }
-
-        int resolveAt = target.IndexOf("/resolve/", StringComparison.Ordinal);
-        if (!target.StartsWith('/') || resolveAt < 0)
-        {
-            await WriteErrorAsync(stream, 404, []);
-            return;
-        }
-        string repoId = target[1..resolveAt];
-        string[] rest = target[(resolveAt + "/resolve/".Length)..].Split('/', 2);
-        string revision = Uri.UnescapeDataString(rest[0]);
-        string fileName = rest.Length > 1 ? string.Join('/', rest[1].Split('/').Select(Uri.UnescapeDataString)) : "";
-
-        if (_renamed.TryGetValue(repoId, out string? newId))
-        {
-            await WriteHeadAsync(stream, 307, "Temporary Redirect",
-                [("Location", $"/{newId}/resolve/{rest[0]}/{(rest.Length > 1 ? rest[1] : "")}")], contentLength: 0);
-            return;
-        }
-        if (RequiredToken is not null && auth != $"Bearer {RequiredToken}")
+        if (RequiredToken is not null && auth != $"Bearer {RequiredToken}" && !IsRenamed(path))
         {
             await WriteErrorAsync(stream, 401, [("X-Error-Message", "Access to this model is restricted. You must be authenticated to access it.")]);
             return;
         }
+        if (RealAnswers && path.StartsWith("/api/resolve-cache/models/", StringComparison.Ordinal))
+        {
+            await ServeResolveCacheAsync(stream, seen, fault);
+            return;
+        }
+
+        int resolveAt = path.IndexOf("/resolve/", StringComparison.Ordinal);
+        if (!path.StartsWith('/') || resolveAt < 0)
+        {
+            await WriteErrorAsync(stream, 404, []);
+            return;
+        }
+        string repoId = path[1..resolveAt];
+        string[] rest = path[(resolveAt + "/resolve/".Length)..].Split('/', 2);
+        string revision = Uri.UnescapeDataString(rest[0]);
+        string escapedFile = rest.Length > 1 ? rest[1] : "";
+        string fileName = string.Join('/', escapedFile.Split('/').Select(Uri.UnescapeDataString));
+
+        if (_renamed.TryGetValue(repoId, out string? newId))
+        {
+            await WriteRedirectAsync(stream, method, 307, "Temporary Redirect", $"/{newId}/resolve/{rest[0]}/{escapedFile}", []);
+            return;
+        }
         if (!_repos.TryGetValue(repoId, out var files))
         {
-            await WriteErrorAsync(stream, 404, [("X-Error-Code", "RepoNotFound"), ("X-Error-Message", "Repository not found")]);
+            // huggingface.co answers an anonymous request for a missing (or private) repository with 401.
+            await WriteErrorAsync(stream, RealAnswers ? 401 : 404, [("X-Error-Code", "RepoNotFound"), ("X-Error-Message", "Repository not found")]);
             return;
         }
         if (revision != "main" && revision != Commit)
@@ -250,14 +298,33 @@ internal sealed class TinyHub : IAsyncDisposable
         }
 
         var hubHeaders = new List<(string, string)> { ("X-Repo-Commit", Commit) };
+        if (RealAnswers)
+        {
+            if (file.Lfs)
+            {
+                hubHeaders.Add(("X-Linked-Etag", $"\"{file.Sha256}\""));
+                hubHeaders.Add(("X-Linked-Size", file.Content.Length.ToString(CultureInfo.InvariantCulture)));
+                await WriteRedirectAsync(stream, method, 302, "Found", SignedCdnUrl(file, fileName), hubHeaders, padBodyTo: 1024);
+            }
+            else
+            {
+                hubHeaders.Add(("X-Linked-Etag", $"\"{file.GitSha1}\""));
+                string back = Uri.EscapeDataString($"/{repoId}/resolve/{rest[0]}/{escapedFile}");
+                string etag = Uri.EscapeDataString($"\"{file.GitSha1}\"");
+                await WriteRedirectAsync(stream, method, 307, "Temporary Redirect",
+                    $"/api/resolve-cache/models/{repoId}/{Commit}/{escapedFile}?{back}=&etag={etag}", hubHeaders);
+            }
+            return;
+        }
+
         if (file.Lfs)
         {
             hubHeaders.Add(("X-Linked-Etag", $"\"{file.Sha256}\""));
-            hubHeaders.Add(("X-Linked-Size", file.Content.Length.ToString()));
+            hubHeaders.Add(("X-Linked-Size", file.Content.Length.ToString(CultureInfo.InvariantCulture)));
             hubHeaders.Add(("ETag", $"\"{file.GitSha1}\""));
             if (LfsViaCdn)
             {
-                hubHeaders.Add(("Location", $"{CdnEndpoint}/cdn/{file.Sha256}"));
+                hubHeaders.Add(("Location", $"{CdnEndpoint}/cdn/{file.Sha256}/{escapedFile}"));
                 await WriteHeadAsync(stream, 302, "Found", hubHeaders, contentLength: 0);
                 return;
             }
@@ -266,31 +333,115 @@ internal sealed class TinyHub : IAsyncDisposable
         {
             hubHeaders.Add(("ETag", $"\"{file.GitSha1}\""));
         }
-        await WriteFileAsync(stream, method, file, range, fault, hubHeaders);
+        await WriteFileAsync(stream, method, file, range, fault, hubHeaders, EncodingFor(file, acceptEncoding, range));
+    }
+
+    private bool IsRenamed(string path) =>
+        path.IndexOf("/resolve/", StringComparison.Ordinal) is > 1 and var at && _renamed.ContainsKey(path[1..at]);
+
+    /// <summary><c>/api/resolve-cache/models/{repo}/{commit}/{file}</c>: the small file itself, with its git sha1 as ETag.</summary>
+    private async Task ServeResolveCacheAsync(NetworkStream stream, SeenRequest seen, HubFault? fault)
+    {
+        string rest = seen.Path["/api/resolve-cache/models/".Length..];
+        string? repoId = _repos.Keys.Where(id => rest.StartsWith(id + "/", StringComparison.Ordinal)).MaxBy(id => id.Length);
+        string[] commitAndFile = repoId is null ? [] : rest[(repoId.Length + 1)..].Split('/', 2);
+        string fileName = commitAndFile.Length == 2 ? string.Join('/', commitAndFile[1].Split('/').Select(Uri.UnescapeDataString)) : "";
+        if (repoId is null || commitAndFile[0] != Commit || !_repos[repoId].TryGetValue(fileName, out var file) || file.Lfs)
+        {
+            await WriteErrorAsync(stream, 404, []);
+            return;
+        }
+        await WriteFileAsync(stream, seen.Method, file, seen.Range, fault,
+            [("X-Repo-Commit", Commit), ("ETag", $"\"{file.GitSha1}\"")], EncodingFor(file, seen.AcceptEncoding, seen.Range));
+    }
+
+    /// <summary><c>/cdn/{sha256}/{file}</c>: LFS bytes, checked for a valid unexpired signature in real mode.</summary>
+    private async Task ServeCdnAsync(NetworkStream stream, SeenRequest seen, HubFault? fault)
+    {
+        string[] parts = seen.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        HostedFile? hosted = parts.Length == 3 && parts[0] == "cdn"
+            ? _repos.Values.SelectMany(r => r.Values).FirstOrDefault(f => f.Sha256 == parts[1])
+            : null;
+        if (hosted is null)
+        {
+            await WriteErrorAsync(stream, 404, []);
+            return;
+        }
+        if (RealAnswers && !IsValidSignature(seen))
+        {
+            byte[] xml = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
+            await WriteHeadAsync(stream, 403, "Forbidden", [("Content-Type", "application/xml")], xml.Length);
+            if (seen.Method == "GET") await stream.WriteAsync(xml, _stop.Token);
+            return;
+        }
+        await WriteFileAsync(stream, seen.Method, hosted, seen.Range, fault,
+            [("ETag", $"\"{CdnEtag(hosted)}\""), ("Content-Type", "application/octet-stream")], encoding: null);
+    }
+
+    private string SignedCdnUrl(HostedFile file, string escapedFile)
+    {
+        string path = $"/cdn/{file.Sha256}/{escapedFile}";
+        long expires = (Now + CdnLinkLifetime).ToUnixTimeSeconds();
+        return $"{CdnEndpoint}{path}?Expires={expires}&Signature={Sign(path, expires)}";
+    }
+
+    private string Sign(string path, long expires) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes($"{path}|{expires}")));
+
+    private bool IsValidSignature(SeenRequest seen)
+    {
+        var query = seen.Query.Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+        return query.TryGetValue("Expires", out string? e) && long.TryParse(e, CultureInfo.InvariantCulture, out long expires) &&
+               query.TryGetValue("Signature", out string? signature) && signature == Sign(seen.Path, expires) &&
+               Now.ToUnixTimeSeconds() < expires;
+    }
+
+    /// <summary>
+    /// The Content-Encoding a text file is sent with: the forced one (a compressing proxy), else gzip in real mode
+    /// when the request accepts it and asks for no range; LFS files are never compressed.
+    /// </summary>
+    private string? EncodingFor(HostedFile file, string? acceptEncoding, string? range)
+    {
+        if (file.Lfs) return null;
+        if (ForcedEncoding is not null) return ForcedEncoding;
+        bool acceptsGzip = acceptEncoding?.Split(',').Any(e => e.Split(';')[0].Trim() == "gzip") == true;
+        return RealAnswers && acceptsGzip && range is null ? "gzip" : null;
     }
 
     private async Task WriteFileAsync(NetworkStream stream, string method, HostedFile file, string? range,
-        HubFault? fault, List<(string, string)> headers)
+        HubFault? fault, List<(string, string)> headers, string? encoding)
     {
         byte[] content = file.Content;
         long start = 0;
         int status = 200;
         string reason = "OK";
         headers.Add(("Accept-Ranges", "bytes"));
-        if (range is not null && method == "GET" && fault is not HubFault.IgnoreRange)
+        byte[] body;
+        if (encoding is not null)
         {
-            // Only the form clients send when resuming: "bytes=N-".
-            start = long.Parse(range["bytes=".Length..].TrimEnd('-'));
-            if (start >= content.Length)
-            {
-                await WriteErrorAsync(stream, 416, [("Content-Range", $"bytes */{content.Length}")]);
-                return;
-            }
-            status = 206;
-            reason = "Partial Content";
-            headers.Add(("Content-Range", $"bytes {start}-{content.Length - 1}/{content.Length}"));
+            // The whole file, compressed; a range of compressed bytes is not offered.
+            body = Encode(content, encoding);
+            headers.Add(("Content-Encoding", encoding));
         }
-        byte[] body = content[(int)start..];
+        else
+        {
+            if (range is not null && method == "GET" && fault is not HubFault.IgnoreRange)
+            {
+                // Only the form clients send when resuming: "bytes=N-".
+                start = long.Parse(range["bytes=".Length..].TrimEnd('-'), CultureInfo.InvariantCulture);
+                if (start >= content.Length)
+                {
+                    await WriteErrorAsync(stream, 416, [("Content-Range", $"bytes */{content.Length}")]);
+                    return;
+                }
+                status = 206;
+                reason = "Partial Content";
+                headers.Add(("Content-Range", $"bytes {start}-{content.Length - 1}/{content.Length}"));
+            }
+            body = content[(int)start..];
+        }
         if (fault is HubFault.Corrupt && body.Length > 0)
         {
             body = (byte[])body.Clone();
@@ -313,6 +464,34 @@ internal sealed class TinyHub : IAsyncDisposable
                 await stream.WriteAsync(body, _stop.Token);
                 return;
         }
+    }
+
+    private static byte[] Encode(byte[] content, string encoding)
+    {
+        if (encoding is not ("gzip" or "deflate" or "br")) return content; // an encoding nobody can decode: the label only
+        var output = new MemoryStream();
+        using (Stream compressor = encoding switch
+        {
+            "gzip" => new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true),
+            "deflate" => new ZLibStream(output, CompressionLevel.Optimal, leaveOpen: true),
+            _ => new BrotliStream(output, CompressionLevel.Optimal, leaveOpen: true),
+        })
+        {
+            compressor.Write(content);
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>A redirect with a short text body of its own (as huggingface.co sends), written on GET only.</summary>
+    private async Task WriteRedirectAsync(NetworkStream stream, string method, int status, string reason, string location,
+        List<(string, string)> headers, int padBodyTo = 0)
+    {
+        byte[] body = Encoding.UTF8.GetBytes($"{reason}. Redirecting to {location}".PadRight(padBodyTo));
+        headers.Add(("Location", location));
+        headers.Add(("Content-Type", "text/plain; charset=utf-8"));
+        headers.Add(("ETag", $"W/\"{body.Length:x}-{Convert.ToHexStringLower(SHA1.HashData(body))[..27]}\""));
+        await WriteHeadAsync(stream, status, reason, headers, body.Length);
+        if (method == "GET") await stream.WriteAsync(body, _stop.Token);
     }
 
     private Task WriteErrorAsync(NetworkStream stream, int status, List<(string, string)> headers)
