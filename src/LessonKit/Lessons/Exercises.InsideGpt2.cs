@@ -106,7 +106,7 @@ public static partial class Exercises
             : $"GPT-2 predicts {Predictions.Quoted(theirs.Text)} ({Percent(theirs.Probability)}) and yours {Predictions.Quoted(mine.Text)} ({Percent(mine.Probability)})";
     }
 
-    private static string Percent(double p) => (p * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %";
+    private static string Percent(double p) => p < 0.0005 ? "< 0.1 %" : (p * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
     /// <summary>3.21 for sizeable values, 4.2e-06 for rounding-sized ones.</summary>
     private static string Scientific(double value) =>
