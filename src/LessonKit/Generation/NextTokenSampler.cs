@@ -75,21 +75,36 @@ internal sealed class NextTokenSampler : IDisposable
     private int Sample(Tensor probabilities)
     {
         var kept = probabilities;
-        if (_topK is int k && k < kept.size(0))
-        {
-            var threshold = kept.topk(k).values[-1];
-            kept = kept.where(kept >= threshold, 0f);
-        }
-        if (_topP is double p && p < 1)
-        {
-            var (sorted, order) = kept.sort(descending: true);
-            // Keep a token while the probability of the tokens ranked above it is still below p: always at least the first.
-            var before = sorted.cumsum(0) - sorted;
-            var keepSorted = before < p * sorted.sum();
-            var keep = torch.zeros_like(keepSorted).scatter_(0, order, keepSorted);
-            kept = kept.where(keep, 0f);
-        }
-        return (int)torch.multinomial(kept, 1, generator: _generator).ToInt64();
+        if (_topK is int k) kept = KeepTopK(kept, k);
+        if (_topP is double p) kept = KeepTopP(kept, p);
+        return (int)torch.multinomial(kept, 1, generator: _generator).ToInt64(); // draws in proportion: no need to sum to 1
+    }
+
+    /// <summary>
+    /// Top-k: <paramref name="probabilities"/> [d_vocab] with every token outside the k most likely set to 0 (tokens
+    /// tied with the k-th are kept too). Not renormalised.
+    /// </summary>
+    internal static Tensor KeepTopK(Tensor probabilities, int k)
+    {
+        if (k >= probabilities.size(0)) return probabilities;
+        var threshold = probabilities.topk(k).values[-1];
+        return probabilities.where(probabilities >= threshold, 0f);
+    }
+
+    /// <summary>
+    /// Top-p (nucleus): <paramref name="probabilities"/> [d_vocab] (summing to 1, or to less after top-k) with every
+    /// token set to 0 except the most likely ones, taken in order until they hold p of the total: a token is kept while
+    /// the tokens ranked above it hold less than p, so the one that reaches or crosses p is kept, and so is the most
+    /// likely token whatever p is. Not renormalised.
+    /// </summary>
+    internal static Tensor KeepTopP(Tensor probabilities, double p)
+    {
+        if (p >= 1) return probabilities;
+        var (sorted, order) = probabilities.sort(descending: true);
+        var before = sorted.cumsum(0) - sorted;                 // what the tokens ranked above each one hold
+        var keepSorted = before < p * sorted.sum();
+        var keep = torch.zeros_like(keepSorted).scatter_(0, order, keepSorted);
+        return probabilities.where(keep, 0f);
     }
 
     public void Dispose() => _generator?.Dispose();

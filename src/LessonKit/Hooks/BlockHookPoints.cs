@@ -5,6 +5,7 @@ internal sealed class BlockHookPoints
 {
     public BlockHookPoints(int layer)
     {
+        Layer = layer;
         HookPoint At(string local) => new($"blocks.{layer}.{local}", layer);
         ResidPre = At("hook_resid_pre");
         Ln1Scale = At("ln1.hook_scale");
@@ -24,6 +25,9 @@ internal sealed class BlockHookPoints
         MlpOut = At("hook_mlp_out");
         ResidPost = At("hook_resid_post");
     }
+
+    /// <summary>The block these points belong to.</summary>
+    public int Layer { get; }
 
     public HookPoint ResidPre { get; }
     public HookPoint Ln1Scale { get; }

@@ -32,6 +32,20 @@ internal static class AttentionReference
     }
 
     /// <summary>
+    /// A whole attention layer, as GPT-2 computes it: x [batch, pos, d_model] → q, k, v from <c>c_attn</c> → heads →
+    /// causal scaled dot-product attention → heads side by side → <c>c_proj</c>: [batch, pos, d_model].
+    /// </summary>
+    public static Tensor AttentionLayer(Tensor x, AttentionWeights weights)
+    {
+        long batch = x.shape[0], positions = x.shape[1], dModel = x.shape[2];
+        var qkv = x.matmul(weights.CAttnWeight) + weights.CAttnBias;                 // [batch, pos, 3·d_model]
+        var parts = qkv.split(dModel, -1).Select(part => SplitHeads(part, weights.NHeads)).ToArray(); // q, k, v: [batch, head, pos, d_head]
+        var z = Attention(parts[0], parts[1], parts[2], CausalMask(positions));       // [batch, head, pos, d_head]
+        var merged = z.transpose(1, 2).reshape(batch, positions, dModel);            // [batch, pos, d_model]
+        return merged.matmul(weights.CProjWeight) + weights.CProjBias;
+    }
+
+    /// <summary>
     /// Every way of computing attention that is wrong in one or more of the usual places (the scale, the mask, the
     /// softmax), fewest mistakes first: a learner's output that matches one tells the checker exactly what to say.
     /// </summary>

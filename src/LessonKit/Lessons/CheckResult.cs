@@ -70,9 +70,10 @@ public sealed class CheckResult : View
     internal static CheckResult Fail(string exercise, string message, string? hint, params string?[] details) =>
         new(exercise, CheckOutcome.Failed, message, hint, details.OfType<string>());
 
-    internal static CheckResult NotDone(string exercise, string what) =>
+    internal static CheckResult NotDone(string exercise, string what, string? thrownMessage = null) =>
         new(exercise, CheckOutcome.NotDone, $"not done yet: {what} still throws NotImplementedException.",
-            "Replace the `throw` with your code, run that cell, then run this check again.");
+            "Replace the `throw` with your code, run that cell, then run this check again.",
+            thrownMessage is null ? null : [$"It says: {thrownMessage}"]);
 
     /// <inheritdoc/>
     protected override void WriteBody(StringBuilder html)

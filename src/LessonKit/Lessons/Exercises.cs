@@ -110,15 +110,19 @@ public static partial class Exercises
                     "opens its own torch.NewDisposeScope(), return result.MoveToOuterDisposeScope() so the result outlives the scope."));
             return (value, null);
         }
-        catch (NotImplementedException)
+        catch (NotImplementedException notDone)
         {
-            return (default, CheckResult.NotDone(exercise, function));
+            // The message says which function still throws: it may be another exercise's, called from this one.
+            string? which = notDone.Message == DefaultNotImplementedMessage ? null : notDone.Message;
+            return (default, CheckResult.NotDone(exercise, function, which));
         }
         catch (Exception e)
         {
             return (default, CheckResult.Fail(exercise, $"{function} threw {e.GetType().Name}: {FirstLine(e.Message)}", HintFor(e)));
         }
     }
+
+    private static readonly string DefaultNotImplementedMessage = new NotImplementedException().Message;
 
     /// <summary>A fresh copy of a checker's input for learner code, which may change its inputs in place (<c>q.div_(...)</c>).</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(input))]

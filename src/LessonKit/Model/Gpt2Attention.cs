@@ -34,9 +34,17 @@ internal sealed class Gpt2Attention : nn.Module
     /// <param name="x">The first LayerNorm's output [batch, pos, d_model].</param>
     /// <param name="causalMask">True where a query may NOT look: [query, key], keys including any cached past; null when nothing is hidden.</param>
     /// <param name="pastKeysValues">This layer's KV cache during generation, or null.</param>
+    /// <param name="replacement">An attention function to run instead of this one (<see cref="HookedGpt2.RunWithAttention"/>), or null.</param>
     /// <returns>The attention output [batch, pos, d_model] (before it is added to the residual stream).</returns>
-    public Tensor Forward(Tensor x, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
+    public Tensor Forward(Tensor x, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues, AttentionReplacement? replacement = null)
     {
+        // Your attention instead of this one: it gets x and this layer's weights, and nothing below runs (no fast path).
+        if (replacement is not null)
+        {
+            if (pastKeysValues is not null) throw new InvalidOperationException("A replacement attention runs without a KV cache.");
+            return replacement.Run(x, _points.Layer, c_attn, c_proj, _nHeads);
+        }
+
         long batch = x.size(0), positions = x.size(1); // size(d): the shape property is slow (see VectorMath.ShapeWithLast)
 
         // One matmul makes every head's query, key and value: [batch, pos, 3, head, d_head].

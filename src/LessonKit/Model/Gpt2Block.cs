@@ -27,11 +27,11 @@ internal sealed class Gpt2Block : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>[batch, pos, d_model] → [batch, pos, d_model].</summary>
-    public Tensor Forward(Tensor residual, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
+    /// <summary>[batch, pos, d_model] → [batch, pos, d_model]; with <paramref name="attention"/>, that function replaces the block's attention.</summary>
+    public Tensor Forward(Tensor residual, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues, AttentionReplacement? attention = null)
     {
         var residPre = hooks.Run(_points.ResidPre, residual);
-        var attnOut = hooks.Run(_points.AttnOut, attn.Forward(ln_1.Forward(residPre, hooks), hooks, causalMask, pastKeysValues));
+        var attnOut = hooks.Run(_points.AttnOut, attn.Forward(ln_1.Forward(residPre, hooks), hooks, causalMask, pastKeysValues, attention));
         var residMid = hooks.Run(_points.ResidMid, residPre + attnOut);
         var mlpOut = hooks.Run(_points.MlpOut, mlp.Forward(ln_2.Forward(residMid, hooks), hooks));
         return hooks.Run(_points.ResidPost, residMid + mlpOut);

@@ -47,8 +47,9 @@ internal sealed class Gpt2Transformer : nn.Module
     /// Runs the network on token ids [batch, pos] and returns logits [batch, pos, d_vocab]
     /// (or [batch, 1, d_vocab] for the last position only, which is all generation needs).
     /// With a KV cache, <paramref name="tokens"/> are the new positions only and the cache grows by them.
+    /// With <paramref name="attention"/>, that function replaces the attention of every block (no cache then).
     /// </summary>
-    public Tensor Forward(Tensor tokens, HookRunner hooks, KeyValueCache? cache = null, bool lastPositionOnly = false)
+    public Tensor Forward(Tensor tokens, HookRunner hooks, KeyValueCache? cache = null, bool lastPositionOnly = false, AttentionReplacement? attention = null)
     {
         long batch = tokens.size(0), positions = tokens.size(1);
         int past = cache?.Length ?? 0;
@@ -66,7 +67,7 @@ internal sealed class Gpt2Transformer : nn.Module
         try
         {
             for (int layer = 0; layer < h.Count; layer++)
-                residual = h[layer].Forward(residual, hooks, causalMask, cache?[layer]);
+                residual = h[layer].Forward(residual, hooks, causalMask, cache?[layer], attention);
 
             if (lastPositionOnly) residual = residual.narrow(1, positions - 1, 1);
             var normalized = ln_f.Forward(residual, hooks);

@@ -1,3 +1,4 @@
+using LessonKit.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -83,13 +84,16 @@ public sealed partial class HookedGpt2
         }
     }
 
-    /// <summary>One forward pass without autograd; every intermediate tensor is freed except the logits and what the cache keeps.</summary>
-    private Tensor Run(Tensor tokens, HookRunner hooks)
+    /// <summary>
+    /// One forward pass without autograd; every intermediate tensor is freed except the logits and what the cache keeps.
+    /// With <paramref name="attention"/>, that function replaces the attention of every block.
+    /// </summary>
+    private Tensor Run(Tensor tokens, HookRunner hooks, AttentionReplacement? attention = null)
     {
         ThrowIfDisposed();
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var ids = PrepareTokens(tokens);
-        return _network.Forward(ids, hooks).MoveToOuterDisposeScope();
+        return _network.Forward(ids, hooks, attention: attention).MoveToOuterDisposeScope();
     }
 }

@@ -137,11 +137,21 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.True(worked.Length >= 8, $"expected the worked example's checks, found {worked.Length}");
         Assert.All(worked, text => Assert.StartsWith("✔", text));
         var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
-        Assert.Equal(3, exercises.Length);
+        Assert.Equal(Lesson22Checks, exercises.Length);
         Assert.All(exercises, text => Assert.StartsWith("○", text));
-        Assert.Contains(AllOutputText(executed), text => text.Contains("Finish the three exercises above", StringComparison.Ordinal));
+        Assert.Contains(exercises, text => text.StartsWith("○ Your attention inside GPT-2: not done yet", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("Write AttentionLayer (Exercise 4) first", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("Write TopP (Exercise 6) first", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("q·k for random unit-variance components", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Model view: ", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Generation speed with and without the KV cache", StringComparison.Ordinal));
     }
+
+    /// <summary>Lesson 2.2's check cells: causal mask, attention, head split, whole layer, the capstone, top-k, top-p.</summary>
+    private const int Lesson22Checks = 7;
+
+    /// <summary>Its exercises with a folded solution: all but the capstone, which runs the whole-layer exercise's function.</summary>
+    private const int Lesson22Solutions = 6;
 
     [Fact]
     public void The_folded_solution_of_lesson_2_1_passes_its_check()
@@ -160,24 +170,30 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
     {
         var notebook = Notebook(Lesson22);
         int replaced = PutSolutionsIntoExerciseCells(notebook);
-        Assert.Equal(3, replaced);
+        Assert.Equal(Lesson22Solutions, replaced);
 
         var executed = CheckAndRun(Lesson22, notebook, checkOriginal: false);
 
         var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
-        Assert.Equal(3, exercises.Length);
+        Assert.Equal(Lesson22Checks, exercises.Length);
         Assert.All(exercises, text => Assert.StartsWith("✔", text));
-        Assert.Contains(AllOutputText(executed), text => text.StartsWith("✔ your attention layer", StringComparison.Ordinal));
+        Assert.Contains(exercises, text => text.StartsWith("✔ Your attention inside GPT-2:", StringComparison.Ordinal) && text.Contains("Your code now runs inside GPT-2", StringComparison.Ordinal));
+        // GPT-2 with the learner's attention writes what it writes with its own.
+        var writing = Assert.Single(Cells(executed).Where(c => Source(c).Contains("GreedyContinuation(", StringComparison.Ordinal)).SelectMany(Texts)).Split('\n');
+        string yours = Assert.Single(writing, l => l.StartsWith("GPT-2 with your attention: ", StringComparison.Ordinal))["GPT-2 with your attention: ".Length..];
+        string theirs = Assert.Single(writing, l => l.StartsWith("GPT-2 with its own:        ", StringComparison.Ordinal))["GPT-2 with its own:        ".Length..];
+        Assert.Equal(theirs, yours);
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Drawn from your TopP(logits, 0.9): ", StringComparison.Ordinal) || text.Contains("\nDrawn from your TopP(logits, 0.9): ", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("Tensor SplitHeads(", "Tensor SplitHeads(Tensor x, int nHeads) => x.reshape(x.shape[0], x.shape[1], x.shape[2] / nHeads, nHeads).permute(0, 3, 1, 2);",
-        "✘ the queries split by your SplitHeads:", "Exercise 3")]
+        "the heads are interleaved")]
     [InlineData("Tensor ScaledDotProductAttention(", """
         Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask) =>
             torch.einsum("bhqk,bhkd->bhqd", torch.einsum("bhqd,bhkd->bhqk", q, k).masked_fill(mask.logical_not(), double.NegativeInfinity).softmax(-1), v);
-        """, "✘ z from your ScaledDotProductAttention and CausalMask:", "Exercises 1 and 2")]
-    public void The_whole_layer_cell_names_the_function_that_is_off(string function, string wrongSolution, string verdict, string hint)
+        """, "the scores were not scaled")]
+    public void A_wrong_earlier_function_is_named_by_the_whole_layer_check_and_inside_gpt2(string function, string wrongSolution, string diagnosis)
     {
         var notebook = Notebook(Lesson22);
         PutSolutionsIntoExerciseCells(notebook);
@@ -186,9 +202,12 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
 
         var executed = CheckAndRun(Lesson22, notebook, checkOriginal: false);
 
-        var layer = Assert.Single(Cells(executed).Where(c => Source(c).Contains("CheckYourAttentionLayer()", StringComparison.Ordinal)).SelectMany(Texts));
-        Assert.StartsWith(verdict, layer);
-        Assert.Contains(hint, layer);
+        var layer = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.CheckAttentionLayer(").ToArray());
+        Assert.StartsWith("✘ Whole attention layer: on a random layer", layer);
+        Assert.Contains(diagnosis, layer);
+        var inside = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.CheckAttentionInsideGpt2(").ToArray());
+        Assert.StartsWith("✘ Your attention inside GPT-2: layer 0 is the first whose attention output differs", inside);
+        Assert.Contains(diagnosis, inside);
     }
 
     private JsonNode Notebook(string fileName) => JsonNode.Parse(File.ReadAllText(runner.LessonPath(fileName)))!;
