@@ -186,6 +186,9 @@ public class ViewContentTests
         foreach (string step in new[] { "ln_final", "× W_Eᵀ (unembedding)", "logits [pos, 64]", "softmax", "P(next token)" })
             Assert.Contains(step, html);
         Assert.Contains("(the text ends: nothing to compare with)", html);
+        Assert.Equal("12.3%", PipelineView.Probability(0.1234));
+        Assert.Equal("0.1%", PipelineView.Probability(0.001));
+        Assert.Equal("2.1e-5", PipelineView.Probability(0.0000213));   // small probabilities never read "0%"
         Assert.Contains(mean.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) + " over 3 positions", html);
         Assert.Contains($"next-token loss at 3 positions, mean {mean.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}", view.ToString());
     }

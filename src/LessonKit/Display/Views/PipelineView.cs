@@ -287,17 +287,21 @@ public sealed class PipelineView : View
         {
             var p = Predictions[i];
             html.Append("<tr data-pos=\"").Append(i).Append("\"><td class=\"lk-num\">").Append(i).Append("</td><td>").Append(Code(p.Token))
-                .Append("</td><td>").Append(Code(p.Predicted.Text)).Append(' ').Append(HtmlText.Num(p.Predicted.Probability * 100, 1)).Append("%</td>");
+                .Append("</td><td>").Append(Code(p.Predicted.Text)).Append(' ').Append(Probability(p.Predicted.Probability)).Append("</td>");
             if (p.Actual is null || p.Loss is null)
                 html.Append("<td colspan=\"3\" class=\"lk-hint\">(the text ends: nothing to compare with)</td>");
             else
-                html.Append("<td>").Append(Code(p.Actual.Text)).Append("</td><td class=\"lk-num\">").Append(HtmlText.Num(p.Actual.Probability * 100, 2))
-                    .Append("%</td><td class=\"lk-num\">").Append(p.Loss.Value.ToString("0.000", CultureInfo.InvariantCulture))
+                html.Append("<td>").Append(Code(p.Actual.Text)).Append("</td><td class=\"lk-num\">").Append(Probability(p.Actual.Probability))
+                    .Append("</td><td class=\"lk-num\">").Append(p.Loss.Value.ToString("0.000", CultureInfo.InvariantCulture))
                     .Append(" <span class=\"lk-bar\" style=\"width:").Append(HtmlText.Num(worst > 0 ? p.Loss.Value / worst * 60 : 0, 1)).Append("px\"></span></td>");
             html.Append("</tr>");
         }
         html.Append("</tbody></table>");
     }
+
+    /// <summary>A probability as a percentage (12.3%), or in scientific notation when it is below 0.1% (2.1e-5), never as a bare 0%.</summary>
+    internal static string Probability(double p) =>
+        p >= 0.001 ? (p * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : p.ToString("0.0e0", CultureInfo.InvariantCulture);
 
     private static string Code(string token) =>
         "<span class=\"lk-code\" title=\"" + HtmlText.Escape(TokenLabels.Quoted(token)) + "\">" + HtmlText.Escape(TokenLabels.Label(token)) + "</span>";
