@@ -31,7 +31,7 @@ public sealed class ObservationsView : View
     {
         if (_entries.Length == 0)
         {
-            html.Append("<div class=\"lk-hint\">No observations yet: fill in the cells marked \"Your observation\" in the lesson.</div>");
+            html.Append("<div class=\"lk-hint\">No observations yet: write them in the lesson's observation cells (observations[\"...\"] = \"what you saw\";).</div>");
             return;
         }
         foreach (var (question, text) in _entries)

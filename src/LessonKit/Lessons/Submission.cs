@@ -88,7 +88,7 @@ public static partial class Submission
             notes.Add(missing.Count == 0
                 ? $"All {observations.Questions.Count} observations are written."
                 : $"{missing.Count} of {observations.Questions.Count} observations are still empty: {string.Join("; ", missing)}. " +
-                  "Write them in the cells marked \"Your observation\", run those cells, then run this cell again.");
+                  "Write them in the lesson's observation cells (observations[\"...\"] = \"what you saw\";), run those cells, then run this cell again.");
         }
         notes.Add($"Hand in the folder {target} (zip it), or open index.html to look at the pages.");
         string saved = views.Length == 1 ? "1 view" : $"{views.Length} views";

@@ -16,7 +16,7 @@ internal static class Lesson22Quiz
             Quiz.Wrong("So that the weights in each row of the pattern add up to exactly 1.",
                 "The softmax does that, scaled or not."),
             Quiz.Right("The spread of q·k grows like √d_head; unscaled, the softmax saturates.",
-                "For q and k with independent components of variance 1, q·k is a sum of d_head terms of variance 1: its standard deviation is √d_head. Large scores push the softmax towards one-hot, where its gradients vanish; dividing by √d_head brings the spread back to about 1, whatever the head width.")),
+                "For q and k with independent components of mean 0 and variance 1, each product q_i·k_i has variance 1, so q·k, a sum of d_head of them, has standard deviation √d_head. Large scores push the softmax towards one-hot, where its gradients vanish; dividing by √d_head brings the spread back to about 1, whatever the head width.")),
 
         () => Quiz.Question("In `softmax(Q·Kᵀ / √d_head + mask) · V`, which vectors are mixed into a head's output?",
             Quiz.Wrong("The queries.", "A query only decides where to look; it is not passed on."),
