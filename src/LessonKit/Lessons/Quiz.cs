@@ -1,8 +1,14 @@
 namespace LessonKit.Lessons;
 
 /// <summary>
-/// Knowledge checks: a multiple-choice question that shows itself in a notebook. Pick an answer to see whether it is
-/// right and why. It works offline and without scripts (plain HTML and CSS).
+/// Knowledge checks: multiple-choice questions that show themselves in a notebook. Pick an answer to see whether it is
+/// right and why. They work offline and without scripts (plain HTML and CSS).
+/// <para>
+/// A lesson asks the questions kept in LessonKit by lesson and number, so that the answer key never appears in the
+/// notebook's source: a cell holds only <c>Quiz.Ask("2.1", 3)</c>. The questions and their keys are written in
+/// <c>src/LessonKit/Lessons/Quizzes/</c> with <see cref="Question(string, QuizAnswer[])"/>,
+/// <see cref="Right"/> and <see cref="Wrong"/>:
+/// </para>
 /// <code>
 /// Quiz.Question("Which part of a GPT-2 layer lets a token read from earlier tokens?",
 ///     Quiz.Wrong("The MLP", "The MLP works on each position alone."),
@@ -11,6 +17,17 @@ namespace LessonKit.Lessons;
 /// </summary>
 public static class Quiz
 {
+    /// <summary>
+    /// Question <paramref name="number"/> (1, 2, ...) of <paramref name="lesson"/>'s knowledge check, as LessonKit
+    /// keeps it: <c>Quiz.Ask("2.1", 3)</c>. The cell shows the question; the answer key stays in the library.
+    /// </summary>
+    /// <exception cref="ArgumentException">No lesson of that name has a knowledge check.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The lesson has no question with that number.</exception>
+    public static QuizQuestion Ask(string lesson, int number) => QuizBank.Ask(lesson, number);
+
+    /// <summary>How many questions <paramref name="lesson"/>'s knowledge check has (numbered 1 to that count).</summary>
+    public static int Count(string lesson) => QuizBank.Count(lesson);
+
     /// <summary>A question with its answers, in the order given; exactly one must be right.</summary>
     public static QuizQuestion Question(string question, params QuizAnswer[] answers) => new(question, answers);
 

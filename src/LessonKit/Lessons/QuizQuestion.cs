@@ -8,12 +8,14 @@ namespace LessonKit.Lessons;
 /// <summary>
 /// A multiple-choice question that shows itself in a notebook: radio buttons, and the explanation of the answer
 /// picked. Plain HTML and CSS (no script, nothing from the network), so it works offline, in an exported page and
-/// where scripts are blocked. All text is escaped; `backticks` become inline code. The text form lists the answers
-/// and, last, the right one. Made by <see cref="Quiz.Question(string, QuizAnswer[])"/>.
+/// where scripts are blocked. All text is escaped; `backticks` become inline code. The text form lists the question
+/// and its answers, not which one is right (a saved notebook keeps that text). Made by <see cref="Quiz.Ask"/> or
+/// <see cref="Quiz.Question(string, QuizAnswer[])"/>.
 /// </summary>
 public sealed partial class QuizQuestion : View
 {
     private readonly QuizAnswer[] _answers;
+    private string _title = "Knowledge check";
 
     internal QuizQuestion(string question, QuizAnswer[] answers) : base("quiz")
     {
@@ -44,7 +46,22 @@ public sealed partial class QuizQuestion : View
     public char CorrectLetter => Letter(Array.FindIndex(_answers, a => a.IsCorrect));
 
     /// <inheritdoc/>
-    public override string Title => "Knowledge check";
+    public override string Title => _title;
+
+    /// <summary>The lesson whose knowledge check this question belongs to, when it was asked with <see cref="Quiz.Ask"/>.</summary>
+    public string? Lesson { get; private set; }
+
+    /// <summary>Its number in that lesson's knowledge check (1, 2, ...), when it was asked with <see cref="Quiz.Ask"/>.</summary>
+    public int? Number { get; private set; }
+
+    /// <summary>Marks the question as number <paramref name="number"/> of <paramref name="count"/> in a lesson's knowledge check (before it is shown).</summary>
+    internal QuizQuestion Numbered(string lesson, int number, int count)
+    {
+        Lesson = lesson;
+        Number = number;
+        _title = $"Knowledge check {lesson} · question {number} of {count}";
+        return this;
+    }
 
     private static char Letter(int index) => (char)('A' + index);
 
@@ -81,16 +98,17 @@ public sealed partial class QuizQuestion : View
     /// <inheritdoc/>
     protected override void WriteSummary(StringBuilder text) => text.Append(ToString());
 
-    /// <summary>The question, the answers lettered A, B, ..., then the right answer and its explanation.</summary>
+    /// <summary>
+    /// The question and the answers lettered A, B, ..., without saying which is right: the text form is saved with the
+    /// notebook's outputs, where a learner could read it before answering.
+    /// </summary>
     public override string ToString()
     {
         var text = new StringBuilder();
         text.Append("Question: ").Append(Question).Append('\n');
         for (int i = 0; i < _answers.Length; i++)
             text.Append("  ").Append(Letter(i)).Append(". ").Append(_answers[i].Text).Append('\n');
-        var right = _answers.First(a => a.IsCorrect);
-        text.Append("(Pick an answer in the notebook to see its explanation.)\n");
-        text.Append("Answer: ").Append(CorrectLetter).Append(". ").Append(right.Explanation);
+        text.Append("(Pick an answer in the notebook to see whether it is right, and why.)");
         return text.ToString();
     }
 

@@ -6,26 +6,46 @@ using LessonKit.Display;
 namespace LessonKit.Lessons;
 
 /// <summary>
-/// Saves a learner's views as standalone HTML pages to hand in: one file per view plus an <c>index.html</c> that
-/// links them, under <c>submission/&lt;lesson&gt;/</c> next to the notebook (a notebook runs in its own folder).
-/// Every page opens offline in any browser.
-/// <code>Submission.Save("2.1", ("head-view", headView), ("sinusoidal-heatmap", heatmap))</code>
+/// Saves a learner's work to hand in: their observations (their own text per lab question) and their views, as
+/// standalone HTML pages, one file each, plus an <c>index.html</c> that links them, under
+/// <c>submission/&lt;lesson&gt;/</c> next to the notebook (a notebook runs in its own folder). Every page opens
+/// offline in any browser.
+/// <code>Submission.Save("2.1", observations, ("head-view", headView), ("sinusoidal-heatmap", heatmap))</code>
 /// </summary>
 public static partial class Submission
 {
+    /// <summary>The name of the page that holds the observations (<c>observations.html</c>).</summary>
+    public const string ObservationsPage = "observations";
+
     /// <summary>The folder submissions go to: <c>submission</c> under the current directory (the notebook's folder).</summary>
     public static string DefaultFolder => Path.Combine(Directory.GetCurrentDirectory(), "submission");
 
     /// <summary>Saves the views under <see cref="DefaultFolder"/>/<paramref name="lesson"/>, replacing earlier files of the same names.</summary>
-    public static TableView Save(string lesson, params (string Name, View View)[] views) => SaveTo(DefaultFolder, lesson, views);
+    public static TableView Save(string lesson, params (string Name, View View)[] views) => SaveTo(DefaultFolder, lesson, null, views);
+
+    /// <summary>
+    /// Saves your observations (as <c>observations.html</c>, first in the index) and the views under
+    /// <see cref="DefaultFolder"/>/<paramref name="lesson"/>. The table it returns names the questions still without a text.
+    /// </summary>
+    public static TableView Save(string lesson, Observations observations, params (string Name, View View)[] views)
+    {
+        ArgumentNullException.ThrowIfNull(observations);
+        return SaveTo(DefaultFolder, lesson, observations, views);
+    }
 
     /// <summary>Saves the views under <paramref name="folder"/>/<paramref name="lesson"/>; returns a table of the files written.</summary>
-    public static TableView SaveTo(string folder, string lesson, params (string Name, View View)[] views)
+    public static TableView SaveTo(string folder, string lesson, params (string Name, View View)[] views) => SaveTo(folder, lesson, null, views);
+
+    /// <summary>
+    /// Saves the observations (when given) and the views under <paramref name="folder"/>/<paramref name="lesson"/>;
+    /// returns a table of the files written.
+    /// </summary>
+    public static TableView SaveTo(string folder, string lesson, Observations? observations, params (string Name, View View)[] views)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         CheckName(lesson, nameof(lesson));
         ArgumentNullException.ThrowIfNull(views);
-        if (views.Length == 0) throw new ArgumentException("Give at least one (name, view) pair to save.", nameof(views));
+        if (views.Length == 0 && observations is null) throw new ArgumentException("Give at least one (name, view) pair to save.", nameof(views));
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, view) in views)
         {
@@ -33,7 +53,13 @@ public static partial class Submission
             if (view is null) throw new ArgumentException($"The view named '{name}' is null: run the cell that makes it first.", nameof(views));
             if (!names.Add(name)) throw new ArgumentException($"Two views are named '{name}'; give each its own name.", nameof(views));
             if (name.Equals("index", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException("'index' is reserved for the page that links the others; choose another name.", nameof(views));
+            if (observations is not null && name.Equals(ObservationsPage, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"'{ObservationsPage}' is reserved for the page of your observations; choose another name.", nameof(views));
         }
+
+        var pages = new List<(string Name, View View)>();
+        if (observations is not null) pages.Add((ObservationsPage, new ObservationsView(lesson, observations)));
+        pages.AddRange(views);
 
         string target = Path.Combine(Path.GetFullPath(folder), lesson);
         Directory.CreateDirectory(target);
@@ -43,7 +69,7 @@ public static partial class Submission
             .Append(" submission</title>\n<style>body{font-family:system-ui,sans-serif;margin:24px}li{margin:4px 0}</style>\n</head>\n<body>\n<h1>Lesson ")
             .Append(WebUtility.HtmlEncode(lesson)).Append(" submission</h1>\n<p>Saved ")
             .Append(DateTime.Now.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)).Append(". Each page opens offline.</p>\n<ul>\n");
-        foreach (var (name, view) in views)
+        foreach (var (name, view) in pages)
         {
             string path = view.SaveHtml(Path.Combine(target, name + ".html"));
             rows.Add([name, view.Title, path]);
@@ -54,8 +80,20 @@ public static partial class Submission
         string indexPath = Path.Combine(target, "index.html");
         File.WriteAllText(indexPath, index.ToString(), new UTF8Encoding(false));
         rows.Add(["index", "links to every page above", indexPath]);
-        return new TableView($"Saved {views.Length} view{(views.Length == 1 ? "" : "s")} for lesson {lesson}", ["Name", "View", "File"], rows,
-            [$"Hand in the folder {target} (zip it), or open index.html to look at the pages."]);
+
+        var notes = new List<string>();
+        if (observations is not null)
+        {
+            var missing = observations.Missing;
+            notes.Add(missing.Count == 0
+                ? $"All {observations.Questions.Count} observations are written."
+                : $"{missing.Count} of {observations.Questions.Count} observations are still empty: {string.Join("; ", missing)}. " +
+                  "Write them in the lesson's observation cells (observations[\"...\"] = \"what you saw\";), run those cells, then run this cell again.");
+        }
+        notes.Add($"Hand in the folder {target} (zip it), or open index.html to look at the pages.");
+        string saved = views.Length == 1 ? "1 view" : $"{views.Length} views";
+        return new TableView(observations is null ? $"Saved {saved} for lesson {lesson}" : $"Saved your observations and {saved} for lesson {lesson}",
+            ["Name", "View", "File"], rows, notes);
     }
 
     private static void CheckName(string name, string parameter)

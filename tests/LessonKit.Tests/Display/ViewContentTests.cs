@@ -152,6 +152,63 @@ public class ViewContentTests
     }
 
     [Fact]
+    public void PipelineOutputStageGivesEveryPositionItsPredictionAndItsNextTokenLoss()
+    {
+        using var cache = TestCaches.Random(layers: 2, heads: 2, length: 4, seed: 43);
+        using var logits = torch.randn(1, 4, 64, generator: new torch.Generator(44)) * 3;
+        int[] ids = [5, 17, 3, 60];
+        var view = Plots.Pipeline(cache, ["a", " b", " c", " d"], ids, logits, id => $"#{id}");
+
+        // The oracle: torch's own log-softmax, the token that really follows, its -ln P.
+        var logProbabilities = logits[0].log_softmax(-1);
+        Assert.Equal(4, view.Predictions.Count);
+        for (int p = 0; p < 3; p++)
+        {
+            var prediction = view.Predictions[p];
+            Assert.Equal(p, prediction.Position);
+            Assert.Equal(ids[p + 1], prediction.Actual!.Id);
+            double expectedLoss = -logProbabilities[p, ids[p + 1]].ToDouble();
+            Assert.Equal(expectedLoss, prediction.Loss!.Value, 5);
+            Assert.Equal(Math.Exp(-expectedLoss), prediction.Actual.Probability, 5);
+            Assert.Equal(logProbabilities[p].argmax().ToInt64(), prediction.Predicted.Id);
+            Assert.Equal($"#{prediction.Predicted.Id}", prediction.Predicted.Text);
+            Assert.Equal(logProbabilities[p].exp().max().ToDouble(), prediction.Predicted.Probability, 5);
+        }
+        Assert.Null(view.Predictions[3].Actual);
+        Assert.Null(view.Predictions[3].Loss);
+        Assert.Equal(view.Predictions[3].Predicted.Id, view.Candidates[0].Id);
+        double mean = -(logProbabilities[0, 17].ToDouble() + logProbabilities[1, 3].ToDouble() + logProbabilities[2, 60].ToDouble()) / 3;
+        Assert.Equal(mean, view.MeanLoss!.Value, 5);
+
+        string html = view.ToHtml();
+        Assert.Equal(4, ViewHtml.Count(html, "<tr data-pos="));
+        foreach (string step in new[] { "ln_final", "× W_Eᵀ (unembedding)", "logits [pos, 64]", "softmax", "P(next token)" })
+            Assert.Contains(step, html);
+        Assert.Contains("(the text ends: nothing to compare with)", html);
+        Assert.Equal("12.3%", PipelineView.Probability(0.1234));
+        Assert.Equal("0.1%", PipelineView.Probability(0.001));
+        Assert.Equal("2.1e-5", PipelineView.Probability(0.0000213));   // small probabilities never read "0%"
+        Assert.Contains(mean.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) + " over 3 positions", html);
+        Assert.Contains($"next-token loss at 3 positions, mean {mean.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}", view.ToString());
+    }
+
+    [Fact]
+    public void PipelineOfOneTokenHasNoLossAndIdsMustBeTokensOfTheVocabulary()
+    {
+        using var cache = TestCaches.Random(layers: 1, heads: 2, length: 1, seed: 45);
+        using var logits = torch.zeros(1, 1, 64);
+        var view = Plots.Pipeline(cache, ["a"], [3], logits, id => $"#{id}");
+        Assert.Null(view.MeanLoss);
+        Assert.Contains("no next token in the text", view.ToHtml());
+
+        using var cache3 = TestCaches.Random(layers: 1, heads: 2, length: 3, seed: 46);
+        using var logits3 = torch.zeros(1, 3, 64);
+        var error = Assert.Throws<ArgumentException>(() => Plots.Pipeline(cache3, ["a", "b", "c"], [1, 64, 2], logits3, id => ""));
+        Assert.Contains("ids[1] = 64 is not a token of this vocabulary", error.Message);
+        Assert.Throws<ArgumentException>(() => Plots.Pipeline(cache3, ["a", "b", "c"], [1, -1, 2], logits3, id => ""));
+    }
+
+    [Fact]
     public void PipelineExplainsStagesThatWereNotCached()
     {
         using var cache = TestCaches.Random(layers: 2, heads: 2, length: 3, seed: 42, mlp: false, embed: false);

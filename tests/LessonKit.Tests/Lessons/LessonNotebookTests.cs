@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using LessonKit.Lessons;
 using LessonKit.Tests.Support;
 
 namespace LessonKit.Tests.Lessons;
@@ -41,8 +42,9 @@ public sealed class LessonRunner
     }
 
     /// <summary>
-    /// Copies a notebook into a scratch folder laid out like the repository (lessons/ next to src/LessonKit/bin/Release),
-    /// so its relative <c>#r</c> resolves and what it saves (submission/) stays out of the repository.
+    /// Copies a notebook into a scratch folder laid out like the repository (lessons/ next to src/LessonKit/bin/Release,
+    /// with the lessons' assets/), so its relative <c>#r</c> and images resolve and what it saves (submission/) stays out
+    /// of the repository.
     /// </summary>
     public string StageNotebook(string scratch, string fileName, JsonNode notebook)
     {
@@ -52,6 +54,13 @@ public sealed class LessonRunner
         File.Copy(built, copy, overwrite: true);
         string lessons = Path.Combine(scratch, "lessons");
         Directory.CreateDirectory(lessons);
+        string assets = Path.Combine(RepositoryRoot, "lessons", "assets");
+        if (Directory.Exists(assets))
+        {
+            Directory.CreateDirectory(Path.Combine(lessons, "assets"));
+            foreach (string file in Directory.GetFiles(assets))
+                File.Copy(file, Path.Combine(lessons, "assets", Path.GetFileName(file)), overwrite: true);
+        }
         string path = Path.Combine(lessons, fileName);
         File.WriteAllText(path, notebook.ToJsonString());
         return path;
@@ -108,24 +117,37 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
     }
 
     [Fact]
-    public void Lesson_2_1_passes_check_and_runs_end_to_end_on_tiny_gpt2_with_the_exercise_not_done()
+    public void Lesson_2_1_passes_check_and_runs_end_to_end_on_tiny_gpt2_with_the_exercises_not_done()
     {
         var executed = CheckAndRun(Lesson21, Notebook(Lesson21));
 
-        Assert.All(OutputsOfCellsContaining(executed, "Exercises.CheckMatches"), text => Assert.StartsWith("✔", text));
-        var exercise = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray());
-        Assert.StartsWith("○ GPT-2's parameter count: not done yet", exercise);
-        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Head finder: attention from ' it'", StringComparison.Ordinal));
-        Assert.Contains(AllOutputText(executed), text => text.Contains("Model sizes compared", StringComparison.Ordinal));
-        Assert.Equal(6, AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
-        // The right answers must not be guessable from their position.
-        var rightLetters = AllOutputText(executed).Select(text => Regex.Match(text, @"\nAnswer: ([A-Z])\.")).Where(m => m.Success)
-            .Select(m => m.Groups[1].Value[0]).ToArray();
-        Assert.Equal(6, rightLetters.Length);
-        Assert.True(rightLetters.Distinct().Count() >= 3 && rightLetters.GroupBy(l => l).Max(g => g.Count()) <= 2,
-            $"the right answers are {string.Join(", ", rightLetters)}: spread them over the positions");
-        Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "index.html")), "the submission cell saves the views");
-        Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.1", "head-view.html")));
+        var worked = OutputsOfCellsContaining(executed, "Exercises.CheckMatches").ToArray();
+        Assert.True(worked.Length >= 3, $"expected the checks of the residual stream, the embeddings and the output stage, found {worked.Length}");
+        Assert.All(worked, text => Assert.StartsWith("✔", text));
+        var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
+        Assert.Equal(2, exercises.Length);
+        Assert.StartsWith("○ GPT-2's parameter count: not done yet", exercises[0]);
+        Assert.StartsWith("○ Sinusoidal positional encoding: not done yet", exercises[1]);
+        var texts = AllOutputText(executed).ToArray();
+        // One layer ignores the order of the earlier tokens; the stack does not (measured with the positions off).
+        Assert.Contains(texts, text => Regex.IsMatch(text, @"after one attention layer \(attn_out of block 0\): largest change \d(\.\d)?e-[5-9]"));
+        // Causality: nothing up to ' it' changes when the clue after it does.
+        Assert.Contains(texts, text => text.Contains("queries up to ' it' (positions 0 to 8): their attention changes by at most 0\n", StringComparison.Ordinal));
+        Assert.Contains(texts, text => text.StartsWith("Head finder: attention from ' tired' (10) to ' cat' (2)", StringComparison.Ordinal));
+        Assert.Contains(texts, text => text.StartsWith("Attention from 'tired' to 'cat' minus to 'mat'", StringComparison.Ordinal));
+        Assert.Contains(texts, text => text.StartsWith("The forward pass of", StringComparison.Ordinal) && text.Contains("next-token loss at 11 positions", StringComparison.Ordinal));
+        Assert.Contains(texts, text => text.StartsWith("11 losses from one forward pass", StringComparison.Ordinal));
+        Assert.Contains(texts, text => text.StartsWith("Model view: ", StringComparison.Ordinal));
+        Assert.Contains(texts, text => text.Contains("Model sizes compared", StringComparison.Ordinal));
+        Assert.Equal(Quiz.Count("2.1"), texts.Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(texts, text => text.Contains("Answer:", StringComparison.Ordinal));
+
+        string submission = Path.Combine(_scratch, "lessons", "submission", "2.1");
+        foreach (string page in new[] { "index", "observations", "pipeline", "model-view", "head-view", "head-finder", "sinusoidal-heatmap" })
+            Assert.True(File.Exists(Path.Combine(submission, page + ".html")), $"the submission cell saves {page}.html");
+        Assert.Contains("your observations (0 of 6 written)", File.ReadAllText(Path.Combine(submission, "observations.html")));
+        // The forward-pass diagram is linked from the markdown and embedded in the HTML export.
+        Assert.Contains("data:image/svg+xml;base64,", File.ReadAllText(Path.Combine(_scratch, "out", Path.ChangeExtension(Lesson21, ".html"))));
     }
 
     [Fact]
@@ -145,6 +167,8 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("q·k for random unit-variance components", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Model view: ", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Generation speed with and without the KV cache", StringComparison.Ordinal));
+        Assert.Equal(Quiz.Count("2.2"), AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
+        Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.2", "observations.html")), "the submission saves the observations");
     }
 
     /// <summary>Lesson 2.2's check cells: causal mask, attention, head split, whole layer, the capstone, top-k, top-p.</summary>
@@ -154,15 +178,17 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
     private const int Lesson22Solutions = 6;
 
     [Fact]
-    public void The_folded_solution_of_lesson_2_1_passes_its_check()
+    public void The_folded_solutions_of_lesson_2_1_pass_their_checks()
     {
         var notebook = Notebook(Lesson21);
-        Assert.Equal(1, PutSolutionsIntoExerciseCells(notebook));
+        Assert.Equal(2, PutSolutionsIntoExerciseCells(notebook));
 
         var executed = CheckAndRun(Lesson21, notebook, checkOriginal: false);
 
-        var exercise = Assert.Single(OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray());
-        Assert.StartsWith("✔ GPT-2's parameter count: right for all", exercise);
+        var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
+        Assert.Equal(2, exercises.Length);
+        Assert.StartsWith("✔ GPT-2's parameter count: right for all", exercises[0]);
+        Assert.StartsWith("✔ Sinusoidal positional encoding: correct for", exercises[1]);
     }
 
     [Fact]

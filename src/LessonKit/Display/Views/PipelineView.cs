@@ -10,7 +10,9 @@ namespace LessonKit.Display;
 /// <summary>
 /// The forward pass in five expandable stages: tokenization (tokens and ids), embedding (token + position vectors
 /// and their lengths), attention (each layer's pattern, averaged over heads), MLP (how strongly each layer's
-/// neurons fire at each token) and output (the most likely next tokens from the last position's logits).
+/// neurons fire at each token) and output: the final LayerNorm, the unembedding and the softmax give every position a
+/// prediction of its next token; the view shows the last position's most likely next tokens and, at every earlier
+/// position, the token that really comes next with its probability and its loss, −ln P (one forward pass gives them all).
 /// Made by <see cref="Plots.Pipeline"/>.
 /// </summary>
 public sealed class PipelineView : View
@@ -48,6 +50,9 @@ public sealed class PipelineView : View
         if (_window.IsCut) AddNote(_window.Note("tokens"));
 
         Candidates = NextTokenCandidates(logits, length, tokenText);
+        Predictions = PredictionsAtEveryPosition(logits, tokens, ids, tokenText);
+        var losses = Predictions.Where(p => p.Loss is not null).Select(p => p.Loss!.Value).ToArray();
+        MeanLoss = losses.Length > 0 ? losses.Average() : null;
         (_norms, _embeddingProblem) = Try(() => EmbeddingNorms(cache, length));
         (_attention, _attentionProblem) = Try(() => AttentionData(cache, tokens));
         (_mlp, _mlpProblem) = Try(() => MlpData(cache, length));
@@ -55,6 +60,15 @@ public sealed class PipelineView : View
 
     /// <summary>The most likely next tokens after the last position, most likely first.</summary>
     public IReadOnlyList<TokenCandidate> Candidates { get; }
+
+    /// <summary>
+    /// Every position's prediction of its next token: the most likely one, and (except at the last position) the token
+    /// that really follows, its probability and the loss −ln P.
+    /// </summary>
+    public IReadOnlyList<PositionPrediction> Predictions { get; }
+
+    /// <summary>The mean next-token loss over every position but the last: the training loss of this text (null for one token).</summary>
+    public double? MeanLoss { get; }
 
     /// <inheritdoc/>
     public override string Title => $"The forward pass of {_config.ModelName}, stage by stage ({_tokens.Length} tokens)";
@@ -87,6 +101,35 @@ public sealed class PipelineView : View
         for (int i = 0; i < last.Length; i++) { p[i] = float.IsFinite(last[i]) ? Math.Exp(last[i] - max) : 0; total += p[i]; }
         return Enumerable.Range(0, last.Length).OrderByDescending(i => p[i]).Take(TopCandidates)
             .Select(i => new TokenCandidate(i, tokenText(i), (float)(p[i] / total))).ToArray();
+    }
+
+    private static PositionPrediction[] PredictionsAtEveryPosition(Tensor logits, string[] tokens, int[] ids, Func<int, string> tokenText)
+    {
+        int length = tokens.Length;
+        using var scope = torch.NewDisposeScope();
+        var rows = logits.dim() == 3 ? logits[0] : logits;                 // [pos, d_vocab]
+        long vocabulary = rows.shape[1];
+        for (int i = 0; i < length; i++)
+            if (ids[i] < 0 || ids[i] >= vocabulary)
+                throw new ArgumentException($"ids[{i}] = {ids[i]} is not a token of this vocabulary (the logits score {vocabulary:N0} tokens, 0 to {vocabulary - 1}): pass the ids of the text the logits were computed for.", nameof(ids));
+        var logProbabilities = rows.to_type(ScalarType.Float32).log_softmax(-1);   // [pos, d_vocab]: ln P(next token) at every position
+        var (best, bestIds) = logProbabilities.max(-1);                   // [pos] each: the most likely next token
+        float[] bestLog = TensorReader.ToFloats(best);
+        long[] bestId = bestIds.cpu().data<long>().ToArray();
+        float[] actualLog = [];
+        if (length > 1)
+        {
+            var following = torch.tensor(ids[1..].Select(id => (long)id).ToArray(), device: rows.device).unsqueeze(1);    // [pos − 1, 1]: the token after each position
+            actualLog = TensorReader.ToFloats(logProbabilities.narrow(0, 0, length - 1).gather(1, following).squeeze(1)); // [pos − 1]: ln P(that token)
+        }
+        var predictions = new PositionPrediction[length];
+        for (int p = 0; p < length; p++)
+        {
+            var predicted = new TokenCandidate((int)bestId[p], tokenText((int)bestId[p]), MathF.Exp(bestLog[p]));
+            TokenCandidate? actual = p + 1 < length ? new TokenCandidate(ids[p + 1], tokens[p + 1], MathF.Exp(actualLog[p])) : null;
+            predictions[p] = new PositionPrediction(p, tokens[p], predicted, actual, actual is null ? null : -(double)actualLog[p]);
+        }
+        return predictions;
     }
 
     private (double, double, double)[] EmbeddingNorms(ActivationCache cache, int length)
@@ -214,11 +257,54 @@ public sealed class PipelineView : View
         html.Append("</details>");
 
         Stage(html, 5, "Output", open: false,
-            $"The final LayerNorm and the unembedding turn the last position's residual stream into {c.DVocab:N0} logits; " +
-            "softmax turns them into the probability of each possible next token.");
+            $"After the last block, the final LayerNorm normalizes each position's vector; the unembedding, W_Eᵀ (GPT-2 reuses its token " +
+            $"embedding), turns it into {c.DVocab:N0} logits, one score per token of the vocabulary; softmax turns the logits into probabilities, " +
+            "and the next token is the most likely one (or one drawn at random).");
+        html.Append("<div class=\"lk-pl-chain\">");
+        string[] chain = ["residual stream [pos, d_model]", "ln_final", "× W_Eᵀ (unembedding)", $"logits [pos, {c.DVocab:N0}]", "softmax", "P(next token)"];
+        for (int i = 0; i < chain.Length; i++)
+            html.Append(i > 0 ? "<span class=\"lk-pl-arrow\">→</span>" : "").Append("<span class=\"lk-code\">").Append(HtmlText.Escape(chain[i])).Append("</span>");
+        html.Append("</div><div class=\"lk-stage-text\">After the last token, ").Append(HtmlText.Escape(TokenLabels.Quoted(_tokens[^1]))).Append(", the most likely next tokens:</div>");
         NextTokensView.WriteBars(html, Candidates);
+        WriteLosses(html);
         html.Append("</details>");
     }
+
+    /// <summary>The table of every position's next-token prediction and loss, and their mean.</summary>
+    private void WriteLosses(StringBuilder html)
+    {
+        if (MeanLoss is not double mean)
+        {
+            html.Append("<div class=\"lk-hint\">With one token there is no next token in the text, so no loss.</div>");
+            return;
+        }
+        html.Append("<div class=\"lk-stage-text\">Every position predicts its next token in the same forward pass. Where the text goes on, the loss is −ln P(the token ")
+            .Append("that really comes next); training lowers their mean, ").Append(HtmlText.Escape(mean.ToString("0.000", CultureInfo.InvariantCulture)))
+            .Append(" over ").Append(_tokens.Length - 1).Append(" positions here, at every position at once. The mask keeps each position from seeing the token it predicts.</div>");
+        double worst = Predictions.Max(p => p.Loss ?? 0);
+        html.Append("<table class=\"lk-table lk-pl-loss\"><thead><tr><th>Pos</th><th>Token</th><th>Most likely next</th><th>Really next</th><th>P(really next)</th><th>Loss −ln P</th></tr></thead><tbody>");
+        for (int i = _window.Start; i < _window.End; i++)
+        {
+            var p = Predictions[i];
+            html.Append("<tr data-pos=\"").Append(i).Append("\"><td class=\"lk-num\">").Append(i).Append("</td><td>").Append(Code(p.Token))
+                .Append("</td><td>").Append(Code(p.Predicted.Text)).Append(' ').Append(Probability(p.Predicted.Probability)).Append("</td>");
+            if (p.Actual is null || p.Loss is null)
+                html.Append("<td colspan=\"3\" class=\"lk-hint\">(the text ends: nothing to compare with)</td>");
+            else
+                html.Append("<td>").Append(Code(p.Actual.Text)).Append("</td><td class=\"lk-num\">").Append(Probability(p.Actual.Probability))
+                    .Append("</td><td class=\"lk-num\">").Append(p.Loss.Value.ToString("0.000", CultureInfo.InvariantCulture))
+                    .Append(" <span class=\"lk-bar\" style=\"width:").Append(HtmlText.Num(worst > 0 ? p.Loss.Value / worst * 60 : 0, 1)).Append("px\"></span></td>");
+            html.Append("</tr>");
+        }
+        html.Append("</tbody></table>");
+    }
+
+    /// <summary>A probability as a percentage (12.3%), or in scientific notation when it is below 0.1% (2.1e-5), never as a bare 0%.</summary>
+    internal static string Probability(double p) =>
+        p >= 0.001 ? (p * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : p.ToString("0.0e0", CultureInfo.InvariantCulture);
+
+    private static string Code(string token) =>
+        "<span class=\"lk-code\" title=\"" + HtmlText.Escape(TokenLabels.Quoted(token)) + "\">" + HtmlText.Escape(TokenLabels.Label(token)) + "</span>";
 
     private static void Stage(StringBuilder html, int number, string name, bool open, string explanation) =>
         html.Append("<details class=\"lk-stage\" data-stage=\"").Append(number).Append('"').Append(open ? " open" : "").Append("><summary>")
@@ -237,5 +323,7 @@ public sealed class PipelineView : View
         text.Append(_attention is null ? "3. Attention: not cached\n" : $"3. Attention: {_config.NLayers} layers × {_config.NHeads} heads\n");
         text.Append(_mlp is null ? "4. MLP: not cached\n" : $"4. MLP: {_config.NLayers} layers × {_config.DMlp} neurons\n");
         text.Append("5. Output: ").Append(string.Join(", ", Candidates.Take(5).Select(c => $"{TokenLabels.Quoted(c.Text)} {c.Probability * 100:0.0}%")));
+        if (MeanLoss is double mean)
+            text.Append($"\n   next-token loss at {_tokens.Length - 1} positions, mean {mean.ToString("0.000", CultureInfo.InvariantCulture)}");
     }
 }

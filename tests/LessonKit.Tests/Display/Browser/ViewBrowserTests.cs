@@ -261,7 +261,7 @@ public sealed class ViewBrowserTests(BrowserFixture browser) : IClassFixture<Bro
     {
         using var cache = TestCaches.Random(layers: 3, heads: 4, length: Sentence.Length, seed: 5);
         using var logits = TorchSharp.torch.randn(1, Sentence.Length, 64);
-        int[] ids = Enumerable.Range(100, Sentence.Length).ToArray();
+        int[] ids = Enumerable.Range(20, Sentence.Length).ToArray();
         var pipeline = Plots.Pipeline(cache, Sentence, ids, logits, id => id == 7 ? "<b>seven</b>" : $" word{id}");
         await using var view = await browser.OpenAsync("pipeline", ViewPages.Page(pipeline));
         var root = view.Page.Locator($"#{pipeline.Id}");
@@ -280,6 +280,13 @@ public sealed class ViewBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await root.Locator("details[data-stage='2'] > summary").ClickAsync();
         await root.Locator("details[data-stage='5'] > summary").ClickAsync();
         Assert.Equal(PipelineView.TopCandidates, await root.Locator("details[data-stage='5'] .lk-nt-row").CountAsync());
+        // Every position's prediction and next-token loss, in a table that shows once the stage is open.
+        var lossRows = root.Locator("details[data-stage='5'] table.lk-pl-loss tbody tr");
+        Assert.Equal(Sentence.Length, await lossRows.CountAsync());
+        Assert.True(await lossRows.Nth(0).IsVisibleAsync());
+        Assert.Contains(pipeline.Predictions[0].Loss!.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture), await lossRows.Nth(0).InnerTextAsync());
+        Assert.Contains("nothing to compare with", await lossRows.Nth(Sentence.Length - 1).InnerTextAsync());
+        Assert.True(await root.Locator("details[data-stage='5'] .lk-pl-chain").IsVisibleAsync());
         await view.ScreenshotAsync($"#{pipeline.Id}");
         await view.AssertCleanAsync();
     }
