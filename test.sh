@@ -19,9 +19,10 @@ step() { printf '\n=== %s\n' "$1"; }
 # Runs `dotnet test` with a filter and adds its summary lines ("Passed!  - Failed: 0, Passed: 93, ...") to the counts.
 run_tests() {
   local name=$1 filter=$2 log
+  shift 2
   step "$name"
   log=$(mktemp)
-  dotnet test LessonKit.slnx -c Release --no-build -nologo --filter "$filter" 2>&1 | tee "$log"
+  dotnet test LessonKit.slnx -c Release --no-build -nologo --filter "$filter" "$@" 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   passed=$((passed + $(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')))
   failed=$((failed + $(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')))
@@ -42,7 +43,8 @@ run_tests "Model-sized checks" "Category=Slow"
 run_tests "Lessons through the runner on tiny-gpt2" "Category=Lessons"
 
 # Each lesson in the real kernel (`jupyter nbconvert --execute`, kernelspec .net-csharp): no cell error, nothing on stderr.
-run_tests "Lessons in the real .NET Interactive kernel on tiny-gpt2" "Category=Kernel"
+# One test project at a time (-m:1): two kernels starting together can race for the same HTTP port.
+run_tests "Lessons in the real .NET Interactive kernel on tiny-gpt2" "Category=Kernel" -m:1
 
 echo
 echo "$passed passed, $failed failed"

@@ -57,6 +57,24 @@ public static class JupyterKernel
             else start.Environment[name] = value;
         }
 
+        // Two kernels starting at once can pick the same HTTP port (the kernelspec's --http-port-range), and the loser
+        // dies at start: that, and only that, is tried again.
+        var (exitCode, log) = RunNbconvert(start, notebookPath, timeout);
+        for (int retry = 0; retry < 3 && exitCode != 0 && log.Contains("address already in use", StringComparison.OrdinalIgnoreCase); retry++)
+            (exitCode, log) = RunNbconvert(start, notebookPath, timeout);
+
+        string written = Path.Combine(outputFolder, Path.GetFileName(notebookPath));
+        if (exitCode != 0 || !File.Exists(written))
+        {
+            string hint = log.Contains("No such kernel", StringComparison.Ordinal) ? $"\nThe kernelspec '{KernelName}' is missing. {InstallHint}" : "";
+            throw new Xunit.Sdk.XunitException(
+                $"{Path.GetFileName(notebookPath)}: jupyter nbconvert exited with code {exitCode} (a dead kernel or a cell past its time limit ends the run).{hint}\n{Tail(log)}");
+        }
+        return new ExecutedNotebook(Path.GetFileName(notebookPath), JsonNode.Parse(File.ReadAllText(written))!);
+    }
+
+    private static (int ExitCode, string Log) RunNbconvert(ProcessStartInfo start, string notebookPath, TimeSpan timeout)
+    {
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -66,16 +84,7 @@ public static class JupyterKernel
             process.Kill(entireProcessTree: true);
             throw new Xunit.Sdk.XunitException($"{Path.GetFileName(notebookPath)}: the real kernel ran longer than {timeout * 4}; Jupyter said:\n{Tail(stderr.Result)}");
         }
-
-        string written = Path.Combine(outputFolder, Path.GetFileName(notebookPath));
-        if (process.ExitCode != 0 || !File.Exists(written))
-        {
-            string log = stdout.Result + stderr.Result;
-            string hint = log.Contains("No such kernel", StringComparison.Ordinal) ? $"\nThe kernelspec '{KernelName}' is missing. {InstallHint}" : "";
-            throw new Xunit.Sdk.XunitException(
-                $"{Path.GetFileName(notebookPath)}: jupyter nbconvert exited with code {process.ExitCode} (a dead kernel or a cell past its time limit ends the run).{hint}\n{Tail(log)}");
-        }
-        return new ExecutedNotebook(Path.GetFileName(notebookPath), JsonNode.Parse(File.ReadAllText(written))!);
+        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
     /// <summary>Finds a program on PATH, with the dotnet global tools folder added (where .ci/run installs the kernel).</summary>

@@ -1,7 +1,10 @@
+using LessonKit.Tests.Lessons;
+
 namespace LessonKit.Tests.RealKernel;
 
 /// <summary>The real-kernel harness itself: it must see what a learner sees go wrong, cell by cell.</summary>
 [Trait("Category", "Kernel")]
+[Collection(LessonProcesses.Name)]
 public sealed class JupyterKernelTests : IDisposable
 {
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), "lk-kernel-" + Guid.NewGuid().ToString("N"));

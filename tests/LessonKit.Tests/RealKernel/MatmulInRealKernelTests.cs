@@ -7,6 +7,7 @@ namespace LessonKit.Tests.RealKernel;
 /// shapes and the rule, and the kernel lives on, so the next cell still sees the earlier variables.
 /// </summary>
 [Trait("Category", "Kernel")]
+[Collection(LessonProcesses.Name)]
 public sealed class MatmulInRealKernelTests : IDisposable
 {
     private readonly string scratch = Directory.CreateTempSubdirectory("lk-matmul-kernel-").FullName;

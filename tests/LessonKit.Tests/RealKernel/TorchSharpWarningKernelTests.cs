@@ -2,20 +2,13 @@ using LessonKit.Runtime;
 
 namespace LessonKit.Tests.RealKernel;
 
-/// <summary>Real-kernel tests start a Jupyter kernel each: one at a time.</summary>
-[CollectionDefinition(Name)]
-public sealed class RealKernelProcesses
-{
-    public const string Name = "Real kernel processes";
-}
-
 /// <summary>
 /// In the real .NET Interactive kernel, once LessonKit is loaded as the lessons load it (a first cell of references and
 /// <c>TorchRuntime.EnsureReady()</c>), cells calling TorchSharp compile without warning CS1701
 /// (<see cref="KernelCompileReferences"/>), a learner's real warnings still show, and values flow between cells.
 /// </summary>
 [Trait("Category", "Kernel")]
-[Collection(RealKernelProcesses.Name)]
+[Collection(LessonKit.Tests.Lessons.LessonProcesses.Name)]   // one kernel at a time: kernels starting together can race for the same HTTP port
 public sealed class TorchSharpWarningKernelTests : IDisposable
 {
     private static readonly TimeSpan CellTimeLimit = TimeSpan.FromMinutes(5);
