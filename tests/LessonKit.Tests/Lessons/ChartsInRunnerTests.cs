@@ -21,7 +21,7 @@ public sealed class ChartsInRunnerTests(LessonRunner runner) : IClassFixture<Les
     [Fact]
     public void Each_chart_cell_shows_html_and_no_cell_fails_or_writes_to_stderr()
     {
-        string staged = runner.StageNotebook(_scratch, "charts.ipynb", ChartNotebook.Build(ChartNotebook.LessonSetupCell(runner.RepositoryRoot)));
+        string staged = runner.StageNotebook(_scratch, "charts.ipynb", ChartNotebook.Build(ChartNotebook.LessonSetupCell(runner.RepositoryRoot), ChartNotebook.LessonModelCell(runner.RepositoryRoot)));
         string output = Path.Combine(_scratch, "out");
         var (code, log) = runner.Run("run", staged, "--model", TinyGpt2.Directory, "--out", output);
         Assert.True(code == 0, $"runner run failed:\n{log}");

@@ -24,17 +24,25 @@ internal static class ChartNotebook
         ("Plots.Bar(strTokens, logits[0, .., 0], \"First logit per position\")", "lk-barchart"),
     ];
 
-    /// <summary>The first code cell of lesson 2.2, as learners run it.</summary>
-    public static string LessonSetupCell(string repositoryRoot)
+    /// <summary>The first code cell of lesson 2.2 (references and EnsureReady), as learners run it.</summary>
+    public static string LessonSetupCell(string repositoryRoot) => LessonCodeCell(repositoryRoot, 0);
+
+    /// <summary>The second code cell of lesson 2.2 (namespace usings and the model), as learners run it.</summary>
+    public static string LessonModelCell(string repositoryRoot) => LessonCodeCell(repositoryRoot, 1);
+
+    private static string LessonCodeCell(string repositoryRoot, int index)
     {
         var lesson = JsonNode.Parse(File.ReadAllText(Path.Combine(repositoryRoot, "lessons", "2.2-attention.ipynb")))!;
-        return NbconvertRun.Join(((JsonArray)lesson["cells"]!).First(c => (string?)c!["cell_type"] == "code")!["source"]);
+        return NbconvertRun.Join(((JsonArray)lesson["cells"]!).Where(c => (string?)c!["cell_type"] == "code").ElementAt(index)!["source"]);
     }
 
-    /// <summary>A Polyglot notebook (kernel .net-csharp) of <paramref name="setup"/> then the chart cells.</summary>
-    public static JsonObject Build(string setup) => new()
+    /// <summary>The lesson's two setup cells in front of the chart cells.</summary>
+    public const int SetupCells = 2;
+
+    /// <summary>A Polyglot notebook (kernel .net-csharp) of <paramref name="setup"/>, <paramref name="model"/>, then the chart cells.</summary>
+    public static JsonObject Build(string setup, string model) => new()
     {
-        ["cells"] = new JsonArray(new[] { setup }.Concat(ChartCells.Select(c => c.Source)).Select((source, i) => (JsonNode)new JsonObject
+        ["cells"] = new JsonArray(new[] { setup, model }.Concat(ChartCells.Select(c => c.Source)).Select((source, i) => (JsonNode)new JsonObject
         {
             ["id"] = $"cell-{i}",
             ["cell_type"] = "code",
@@ -59,16 +67,17 @@ internal static class ChartNotebook
     /// </summary>
     public static void AssertEveryChartShows(IReadOnlyList<ExecutedCell> cells, string where, bool setupShowsHtml)
     {
-        Assert.Equal(1 + ChartCells.Length, cells.Count);
+        Assert.Equal(SetupCells + ChartCells.Length, cells.Count);
         var problems = cells.SelectMany(c => c.Problems.Select(p => $"cell {c.Number}: {p}")).ToArray();
         Assert.True(problems.Length == 0, $"{where} reported:\n" + string.Join("\n", problems));
-        foreach (var cell in cells.Skip(setupShowsHtml ? 0 : 1))
+        // The model cell prints text only; the references cell lists its packages as HTML in the kernel.
+        foreach (var cell in setupShowsHtml ? cells.Take(1).Concat(cells.Skip(SetupCells)) : cells.Skip(SetupCells))
             Assert.True(cell.Html.Any(), $"cell {cell.Number} has no text/html output in {where}:\n{cell.Source}");
         for (int i = 0; i < ChartCells.Length; i++)
         {
-            string html = string.Concat(cells[i + 1].Html);
+            string html = string.Concat(cells[i + SetupCells].Html);
             string kind = ChartCells[i].ViewClass;
-            Assert.True(html.Contains($"class=\"lk-view {kind}\"", StringComparison.Ordinal), $"cell {i + 2} does not show a {kind} in {where}:\n{html[..Math.Min(html.Length, 400)]}");
+            Assert.True(html.Contains($"class=\"lk-view {kind}\"", StringComparison.Ordinal), $"cell {i + SetupCells + 1} does not show a {kind} in {where}:\n{html[..Math.Min(html.Length, 400)]}");
             Assert.DoesNotContain("http://", html);
             Assert.DoesNotContain("https://", html);
         }

@@ -18,7 +18,7 @@ public sealed class ChartsInRealKernelTests
         try
         {
             string notebook = Path.Combine(scratch, "charts.ipynb");
-            File.WriteAllText(notebook, ChartNotebook.Build(SetupCellForThisBuild(root)).ToJsonString());
+            File.WriteAllText(notebook, ChartNotebook.Build(SetupCellForThisBuild(root), ChartNotebook.LessonModelCell(root)).ToJsonString());
             var cells = NbconvertRun.Execute(notebook,
                 new Dictionary<string, string> { ["LESSONKIT_MODEL_OVERRIDE"] = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-gpt2") },
                 TimeSpan.FromMinutes(15));

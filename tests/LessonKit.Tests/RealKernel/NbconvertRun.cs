@@ -96,8 +96,11 @@ internal sealed record ExecutedCell(int Number, string Source, IReadOnlyList<Jso
     public IEnumerable<string> Html =>
         Outputs.Where(o => o["data"]?["text/html"] is not null).Select(o => NbconvertRun.Join(o["data"]!["text/html"]));
 
-    /// <summary>What went wrong in the cell: errors and anything written to stderr.</summary>
+    /// <summary>What went wrong in the cell: errors and any line on stderr except the kit's own "LessonKit: " notices.</summary>
     public IEnumerable<string> Problems =>
         Outputs.Where(o => (string?)o["output_type"] == "error").Select(o => $"{o["ename"]}: {o["evalue"]}")
-            .Concat(Outputs.Where(o => (string?)o["output_type"] == "stream" && (string?)o["name"] == "stderr").Select(o => "stderr: " + NbconvertRun.Join(o["text"])));
+            .Concat(Outputs.Where(o => (string?)o["output_type"] == "stream" && (string?)o["name"] == "stderr")
+                .SelectMany(o => NbconvertRun.Join(o["text"]).Split('\n'))
+                .Where(line => line.Trim().Length > 0 && !line.StartsWith("LessonKit: ", StringComparison.Ordinal))
+                .Select(line => "stderr: " + line));
 }
