@@ -25,9 +25,12 @@ internal static unsafe class OneQueryAttention
     /// <summary>Scores for at most this many keys live on the stack; longer contexts use an array.</summary>
     private const int StackScores = 4096;
 
-    /// <summary>Whether <paramref name="qkv"/> [batch, 1, 3, head, d_head] is one float32 CPU position these loops can take.</summary>
+    /// <summary>
+    /// Whether <paramref name="qkv"/> [batch, 1, 3, head, d_head] is one float32 CPU position these loops can take,
+    /// with no gradient to record (see <see cref="Autograd"/>).
+    /// </summary>
     public static bool Applies(Tensor qkv) =>
-        qkv.size(1) == 1 && qkv.dtype == ScalarType.Float32 && qkv.device_type == DeviceType.CPU;
+        qkv.size(1) == 1 && qkv.dtype == ScalarType.Float32 && qkv.device_type == DeviceType.CPU && !Autograd.Records(qkv);
 
     /// <summary>
     /// The whole step: appends the new key and value from <paramref name="qkv"/> [batch, 1, 3, head, d_head] to

@@ -10,7 +10,8 @@ namespace LessonKit.Kernels;
 /// </summary>
 /// <remarks>
 /// Three ways to compute them quickly, chosen by shape only (never by hooks, so a cached or hooked run gives exactly
-/// the logits of a plain one; between the ways, values differ in the last bits only):
+/// the logits of a plain one; between the ways, values differ in the last bits only). While autograd records (training),
+/// libtorch's <c>linear</c> always does it, so the gradient reaches <c>wte</c> and the layers below:
 /// <list type="bullet">
 /// <item>up to <see cref="FewRowProducts.MaxRows"/> rows (a generation step, a short prompt):
 /// <see cref="FewRowProducts.MatrixTimesRows"/>, which reads <c>wte</c> once;</item>
@@ -28,6 +29,7 @@ internal static class Unembedding
 
     public static Tensor Logits(Tensor x, Tensor tokenEmbedding)
     {
+        if (Autograd.Records(x, tokenEmbedding)) return nn.functional.linear(x, tokenEmbedding); // training: differentiable
         if (FewRowProducts.Applies(x, tokenEmbedding)) return FewRowProducts.MatrixTimesRows(tokenEmbedding, x);
         long rows = x.NumberOfElements / x.size(-1);
         if (rows > MaxRowsForBlocks || rows == 0) return nn.functional.linear(x, tokenEmbedding);

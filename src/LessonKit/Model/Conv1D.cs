@@ -36,7 +36,7 @@ internal sealed class Conv1D : nn.Module
     public Tensor Bias => bias;
 
     /// <summary>[batch, pos, in] → [batch, pos, out].</summary>
-    public Tensor Forward(Tensor x) => FewRowProducts.Applies(x, _weightByOutput)
+    public Tensor Forward(Tensor x) => FewRowProducts.Applies(x, _weightByOutput) && !Autograd.Records(x, weight, bias) // never while training
         ? FewRowProducts.MatrixTimesRows(_weightByOutput, x, bias) // a generation step or a short prompt: bound by reading the weights
         : torch.addmm(bias, x.flatten(0, -2), weight, 1, 1).unflatten(0, x.shape[..^1]);
 

@@ -63,7 +63,8 @@ internal sealed class Gpt2Transformer : nn.Module
         // Query i sits at absolute position past + i and may look at keys 0 .. past + i.
         // A single new position (a generation step) may see every key, so it needs no mask.
         var causalMask = positions == 1 ? null : _futureMask.narrow(0, past, positions).narrow(1, 0, past + positions); // [query, key]
-        using var threads = KernelThreads.EnterFor(batch * positions); // a few rows: the cores go to the weight-streaming kernels
+        // A few rows: the cores go to the weight-streaming kernels, unless training (autograd records) keeps them away.
+        using var threads = Autograd.Records(residual) ? null : KernelThreads.EnterFor(batch * positions);
         try
         {
             for (int layer = 0; layer < h.Count; layer++)

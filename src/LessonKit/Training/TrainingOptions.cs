@@ -1,0 +1,44 @@
+namespace LessonKit.Training;
+
+/// <summary>
+/// How a <see cref="Trainer"/> trains: AdamW's settings, gradient clipping and progress. The defaults suit small models
+/// trained from scratch: <c>new TrainingOptions { LearningRate = 3e-3, ProgressEvery = 0 }</c>.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>AdamW's step size (lr).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>AdamW's decay of the weight matrices and embeddings toward 0, per step, times the learning rate; biases and LayerNorm weights are not decayed.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>AdamW's decay rate of the running mean of the gradients (β₁).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW's decay rate of the running mean of the squared gradients (β₂).</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>Gradients whose overall (L2) norm is larger are scaled down to it before the update, so one unlucky batch cannot throw the weights far; 0 for no clipping.</summary>
+    public double MaxGradientNorm { get; init; } = 1.0;
+
+    /// <summary>Every this many steps, a progress line (step, mean loss since the last line, time); 0 for none (quiet).</summary>
+    public int ProgressEvery { get; init; } = 100;
+
+    /// <summary>Where the progress lines go; <see cref="Console.Out"/> when null (below the cell in a notebook).</summary>
+    public TextWriter? ProgressWriter { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> that names the setting that is wrong and why.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+        Require(LearningRate is > 0 and <= 1, $"TrainingOptions.LearningRate must be a positive number up to 1 (1e-3 is a good start), but it is {LearningRate}.");
+        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), $"TrainingOptions.WeightDecay must be 0 or more, but it is {WeightDecay}.");
+        Require(Beta1 is >= 0 and < 1, $"TrainingOptions.Beta1 must be in [0, 1) (0.9 is usual), but it is {Beta1}.");
+        Require(Beta2 is >= 0 and < 1, $"TrainingOptions.Beta2 must be in [0, 1) (0.999 is usual), but it is {Beta2}.");
+        Require(MaxGradientNorm >= 0 && !double.IsNaN(MaxGradientNorm), $"TrainingOptions.MaxGradientNorm must be 0 (no clipping) or more, but it is {MaxGradientNorm}.");
+        Require(ProgressEvery >= 0, $"TrainingOptions.ProgressEvery must be 0 (quiet) or a number of steps, but it is {ProgressEvery}.");
+    }
+}
