@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using LessonKit.Runner.Notebooks;
 using LessonKit.Runner.Tests.Support;
+using LessonKit.Tests.RealKernel;
 
 namespace LessonKit.Runner.Tests.RealKernel;
 
@@ -28,7 +29,7 @@ public class RunnerMatchesTheToolTests
             .Code("throw new InvalidOperationException(\"boom\");");
         var path = notebook.WriteTo(folder.File("same.ipynb"));
 
-        var fromTool = JupyterTool.Execute(path, folder.File("tool"), TimeSpan.FromMinutes(3));
+        var fromTool = JupyterKernel.Execute(path, folder.File("tool"), environment: null, TimeSpan.FromMinutes(3)).Json;
         await RunnerHost.InvokeAsync("run", path, "--out", folder.File("runner"));
         var fromRunner = JsonNode.Parse(File.ReadAllText(folder.File("runner/same.ipynb")))!;
 

@@ -25,6 +25,6 @@ public sealed class ChartsInRunnerTests(LessonRunner runner) : IClassFixture<Les
         string output = Path.Combine(_scratch, "out");
         var (code, log) = runner.Run("run", staged, "--model", TinyGpt2.Directory, "--out", output);
         Assert.True(code == 0, $"runner run failed:\n{log}");
-        ChartNotebook.AssertEveryChartShows(ExecutedCell.ReadAll(Path.Combine(output, "charts.ipynb")), "the runner", setupShowsHtml: false);
+        ChartNotebook.AssertEveryChartShows(ExecutedNotebook.Read(Path.Combine(output, "charts.ipynb")).Cells, "the runner", setupShowsHtml: false);
     }
 }

@@ -33,32 +33,15 @@ internal static class ChartNotebook
     private static string LessonCodeCell(string repositoryRoot, int index)
     {
         var lesson = JsonNode.Parse(File.ReadAllText(Path.Combine(repositoryRoot, "lessons", "2.2-attention.ipynb")))!;
-        return NbconvertRun.Join(((JsonArray)lesson["cells"]!).Where(c => (string?)c!["cell_type"] == "code").ElementAt(index)!["source"]);
+        return ExecutedNotebook.Text(((JsonArray)lesson["cells"]!).Where(c => (string?)c!["cell_type"] == "code").ElementAt(index)!["source"]);
     }
 
     /// <summary>The lesson's two setup cells in front of the chart cells.</summary>
     public const int SetupCells = 2;
 
     /// <summary>A Polyglot notebook (kernel .net-csharp) of <paramref name="setup"/>, <paramref name="model"/>, then the chart cells.</summary>
-    public static JsonObject Build(string setup, string model) => new()
-    {
-        ["cells"] = new JsonArray(new[] { setup, model }.Concat(ChartCells.Select(c => c.Source)).Select((source, i) => (JsonNode)new JsonObject
-        {
-            ["id"] = $"cell-{i}",
-            ["cell_type"] = "code",
-            ["execution_count"] = null,
-            ["metadata"] = new JsonObject { ["polyglot_notebook"] = new JsonObject { ["kernelName"] = "csharp" } },
-            ["outputs"] = new JsonArray(),
-            ["source"] = source,
-        }).ToArray()),
-        ["metadata"] = new JsonObject
-        {
-            ["kernelspec"] = new JsonObject { ["name"] = NbconvertRun.KernelName, ["display_name"] = ".NET (C#)", ["language"] = "C#" },
-            ["language_info"] = new JsonObject { ["name"] = "polyglot-notebook" },
-        },
-        ["nbformat"] = 4,
-        ["nbformat_minor"] = 5,
-    };
+    public static JsonObject Build(string setup, string model) =>
+        NotebookFile.Build([setup, model, .. ChartCells.Select(c => c.Source)]);
 
     /// <summary>
     /// Checks the executed cells: none failed or wrote to stderr, each chart cell shows its view with nothing that

@@ -19,9 +19,9 @@ public sealed class ChartsInRealKernelTests
         {
             string notebook = Path.Combine(scratch, "charts.ipynb");
             File.WriteAllText(notebook, ChartNotebook.Build(SetupCellForThisBuild(root), ChartNotebook.LessonModelCell(root)).ToJsonString());
-            var cells = NbconvertRun.Execute(notebook,
-                new Dictionary<string, string> { ["LESSONKIT_MODEL_OVERRIDE"] = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-gpt2") },
-                TimeSpan.FromMinutes(15));
+            var cells = JupyterKernel.Execute(notebook, Path.Combine(scratch, "executed"),
+                new Dictionary<string, string?> { ["LESSONKIT_MODEL_OVERRIDE"] = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-gpt2") },
+                TimeSpan.FromMinutes(5)).Cells;
             ChartNotebook.AssertEveryChartShows(cells, "the real kernel", setupShowsHtml: true);
         }
         finally

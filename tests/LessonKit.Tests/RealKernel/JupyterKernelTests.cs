@@ -24,7 +24,7 @@ public sealed class JupyterKernelTests : IDisposable
             "throw new InvalidOperationException(\"boom\");",
             "Console.WriteLine(x);");
 
-        var executed = JupyterKernel.Execute(notebook, Path.Combine(_scratch, "out"), new Dictionary<string, string?>(), TimeSpan.FromMinutes(2));
+        var executed = JupyterKernel.Execute(notebook, Path.Combine(_scratch, "out"), environment: null, TimeSpan.FromMinutes(2));
 
         var problems = executed.Problems();
         Assert.Equal(2, problems.Count);
@@ -33,7 +33,7 @@ public sealed class JupyterKernelTests : IDisposable
         Assert.StartsWith("probe.ipynb, cell 4 of 5 (`throw new InvalidOperationException(\"boom\");`): ", problems[1]);
         Assert.Contains("boom", problems[1]);
         // The kernel goes on after an error: the last cell still sees the first cell's variable.
-        Assert.Equal("42\n", ExecutedNotebook.Text(executed.CodeCells[4]["outputs"]![0]!["text"]));
+        Assert.Equal("42\n", executed.Cells[4].Texts("stdout").Single());
         Assert.Equal(["stdout"], executed.OutputKinds()[4]);
     }
 }

@@ -31,7 +31,7 @@ public sealed class LessonsInRealKernelTests : IDisposable
         var problems = executed.Problems();
         Assert.True(problems.Count == 0,
             $"{lesson} in the real kernel ({JupyterKernel.KernelName}): {problems.Count} problem(s):\n" + string.Join('\n', problems));
-        Assert.All(executed.CodeCells, cell => Assert.NotNull(cell["execution_count"]?.GetValue<int?>()));
+        Assert.All(executed.Cells, cell => Assert.NotNull(cell.Json["execution_count"]?.GetValue<int?>()));
     }
 
     /// <summary>The tiny checkpoint instead of GPT-2 (as the runner's <c>--model</c> does) and no network.</summary>

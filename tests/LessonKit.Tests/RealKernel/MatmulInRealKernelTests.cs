@@ -32,22 +32,20 @@ public sealed class MatmulInRealKernelTests : IDisposable
         ];
 
         string notebook = NotebookFile.Write(Path.Combine(scratch, "matmul.ipynb"), cells);
-        var executed = JupyterKernel.Execute(notebook, Path.Combine(scratch, "out"), new Dictionary<string, string?>(), TimeSpan.FromMinutes(5));
-        var outputs = executed.CodeCells.Select(cell => cell["outputs"]!.AsArray()).ToList();
+        var executed = JupyterKernel.Execute(notebook, Path.Combine(scratch, "out"), environment: null, TimeSpan.FromMinutes(5)).Cells;
 
-        var error = Assert.Single(outputs[2], o => (string?)o!["output_type"] == "error")!;
+        var error = Assert.Single(executed[2].Outputs, o => (string?)o["output_type"] == "error");
         Assert.StartsWith(
             "System.Runtime.InteropServices.ExternalException (0x80004005): torch.matmul: shapes [3, 4] and [5, 6] do not fit: " +
             "the last dimension of the first (4) must equal the second-to-last dimension of the second (5).\n" +
             "libtorch says: mat1 and mat2 shapes cannot be multiplied (3x4 and 5x6)",
             (string?)error["evalue"]);
-        var stdout = outputs[3].Where(o => (string?)o!["output_type"] == "stream" && (string?)o["name"] == "stdout");
-        Assert.Equal("42\n12\n", string.Concat(stdout.Select(o => ExecutedNotebook.Text(o!["text"]))));
+        Assert.Equal("42\n12\n", string.Concat(executed[3].Texts("stdout")));
 
         // Nothing else went wrong: no other error, and on stderr only LessonKit's one-line notices.
-        Assert.Equal(1, outputs.Sum(cell => cell.Count(o => (string?)o!["output_type"] == "error")));
-        var stderr = outputs.SelectMany(cell => cell.Where(o => (string?)o!["name"] == "stderr"))
-            .SelectMany(o => ExecutedNotebook.Text(o!["text"]).Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        Assert.Equal(1, executed.Sum(cell => cell.Texts("error").Count()));
+        var stderr = executed.SelectMany(cell => cell.Texts("stderr"))
+            .SelectMany(text => text.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToArray();
         Assert.All(stderr, line => Assert.StartsWith("LessonKit: ", line));
         Assert.Single(stderr, line => line.Contains("torch.matmul whose shapes do not fit", StringComparison.Ordinal));
     }

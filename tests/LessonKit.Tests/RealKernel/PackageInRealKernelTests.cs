@@ -38,13 +38,12 @@ public sealed class PackageInRealKernelTests : IDisposable
             "Console.WriteLine(string.Join(\",\", logits.shape));",
             "Plots.HeadView(cache, model.ToStrTokens(tokens))");
 
-        var executed = JupyterKernel.Execute(notebook, Path.Combine(_scratch, "out"), new Dictionary<string, string?>(), TimeSpan.FromMinutes(5));
+        var executed = JupyterKernel.Execute(notebook, Path.Combine(_scratch, "out"), environment: null, TimeSpan.FromMinutes(5));
 
         Assert.Empty(executed.Problems());
-        Assert.Contains("1,7,", ExecutedNotebook.Text(executed.CodeCells[1]["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "stdout")!["text"]));
-        var view = executed.CodeCells[2]["outputs"]!.AsArray().Single()!;
+        Assert.Contains("1,7,", executed.Cells[1].Texts("stdout").Single());
         Assert.Contains("text/html", executed.OutputKinds()[2]);
-        Assert.Contains("lk-headview", ExecutedNotebook.Text(view["data"]!["text/html"]));
+        Assert.Contains("lk-headview", executed.Cells[2].Html.Single());
     }
 
     private void Pack(string feed)

@@ -18,12 +18,16 @@ public sealed class TorchSharpWarningKernelTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    /// <summary>Runs the cells, in order, in one real kernel, and returns them executed.</summary>
+    private IReadOnlyList<ExecutedCell> Run(params string[] cells) =>
+        JupyterKernel.Execute(NotebookFile.Write(Path.Combine(_folder, "notebook.ipynb"), cells), Path.Combine(_folder, "out"), environment: null, CellTimeLimit).Cells;
+
     private static bool IsCs1701(string text) => text.Contains("CS1701", StringComparison.Ordinal);
 
     [Fact]
     public void After_a_first_cell_like_the_lessons_no_cell_prints_CS1701_and_a_real_warning_still_shows()
     {
-        var cells = JupyterKernelRun.Run(JupyterKernelRun.Notebook(
+        var cells = Run(
             $"""
             #r "nuget: TorchSharp-cpu, 0.107.0"
             #r "nuget: Microsoft.ML.Tokenizers, 2.0.1"
@@ -48,7 +52,7 @@ public sealed class TorchSharpWarningKernelTests : IDisposable
             """,
             "void M()\n{\n    int unused;\n}",
             "string.Join(\"\\n\", LessonKit.Runtime.TorchRuntime.Log)",
-            "display(\"the kernel's own helpers still work\");"), _folder, CellTimeLimit);
+            "display(\"the kernel's own helpers still work\");");
         string all = string.Join("\n", cells);
 
         Assert.False(cells.Any(c => c.Texts("error").Any()), all);
@@ -63,7 +67,7 @@ public sealed class TorchSharpWarningKernelTests : IDisposable
     [Fact]
     public void When_the_first_cell_already_declares_something_the_kernel_is_left_as_it_was_and_keeps_working()
     {
-        var cells = JupyterKernelRun.Run(JupyterKernelRun.Notebook(
+        var cells = Run(
             $"""
             #r "nuget: TorchSharp-cpu, 0.107.0"
             #r "{LessonKitDll}"
@@ -71,7 +75,7 @@ public sealed class TorchSharpWarningKernelTests : IDisposable
             var early = TorchSharp.torch.ones(2, 2);
             """,
             "var later = TorchSharp.torch.tensor(new float[] { 1, 2, 3, 4 }, new long[] { 2, 2 }).mm(early);\nlater.sum().item<float>().ToString()",
-            "string.Join(\"\\n\", LessonKit.Runtime.TorchRuntime.Log)"), _folder, CellTimeLimit);
+            "string.Join(\"\\n\", LessonKit.Runtime.TorchRuntime.Log)");
         string all = string.Join("\n", cells);
 
         Assert.False(cells.Any(c => c.Texts("error").Any()), all);
