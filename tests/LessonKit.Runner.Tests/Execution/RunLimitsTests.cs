@@ -6,12 +6,13 @@ namespace LessonKit.Runner.Tests.Execution;
 /// <summary>The per-cell time limit, Ctrl+C, and --model.</summary>
 public class RunLimitsTests
 {
-    // Waits until the runner gives up on the cell, which the kernel passes on to the cell's cancellation token (or 30 s
-    // at most, so an abandoned thread always ends).
+    // Waits until the runner gives up on the cell, which the kernel passes on to the cell's cancellation token (or 120 s
+    // at most, so an abandoned thread always ends, and a runner that waited for the cell instead is far slower than any
+    // loaded machine).
     private const string WaitForCancellation =
         "var clock = System.Diagnostics.Stopwatch.StartNew();\n" +
         "var cellToken = Microsoft.DotNet.Interactive.KernelInvocationContext.Current.CancellationToken;\n" +
-        "while (!cellToken.IsCancellationRequested && clock.Elapsed.TotalSeconds < 30) System.Threading.Thread.Sleep(10);";
+        "while (!cellToken.IsCancellationRequested && clock.Elapsed.TotalSeconds < 120) System.Threading.Thread.Sleep(10);";
 
     [Fact]
     public async Task A_cell_over_the_time_limit_is_reported_and_stops_the_run()
@@ -27,7 +28,7 @@ public class RunLimitsTests
         var (result, executed) = await RunnerHost.RunAsync(folder, notebook, "--timeout", "8");
 
         Assert.Equal(124, result.ExitCode);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(100), $"took {clock.Elapsed}: the runner waited for the cell instead of abandoning it");
         Assert.Contains("[2/3] cell 2 ... TIMED OUT", result.Output);
         Assert.Contains("cell 2: the cell ran longer than the 8 s time limit (--timeout) and was abandoned", result.Output);
         Assert.Contains("[3/3] cell 3 ... not run", result.Output);

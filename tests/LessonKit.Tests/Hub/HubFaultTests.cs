@@ -200,7 +200,8 @@ public class HubFaultTests
         var watch = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<HubException>(() =>
             ctx.Client(o => o with { MetadataTimeout = TimeSpan.FromMilliseconds(300) }).DownloadModelAsync(HubTestContext.Repo, ["config.json"]));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        // The bound only tells "gave up" from "kept waiting": the server never answers.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         Assert.Equal(HubErrorKind.TimedOut, e.Kind);
         Assert.Contains("did not answer within 0.3 s", e.Message);
         Assert.Contains("HF_HUB_ETAG_TIMEOUT", e.Message);
@@ -225,7 +226,8 @@ public class HubFaultTests
         var watch = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<HubException>(() =>
             ctx.Client(o => o with { Timeout = TimeSpan.FromMilliseconds(500), MaxRetries = 1 }).DownloadModelAsync(HubTestContext.Repo, [Weights]));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        // Two stalls of 0.5 s; the bound only tells "gave up" from "kept waiting" (the server never sends the rest).
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         Assert.Equal(HubErrorKind.TimedOut, e.Kind);
         Assert.Contains("stalled 2 times", e.Message);
         Assert.Contains("sent nothing for 0.5 s", e.Message);
