@@ -1,6 +1,7 @@
 using System.Numerics;
 using LessonKit.Display;
 using LessonKit.Display.Charts;
+using LessonKit.Display.Views;
 using static TorchSharp.torch;
 
 namespace LessonKit;

@@ -1,3 +1,4 @@
+using LessonKit.Hooks;
 using LessonKit.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -2,7 +2,7 @@ using System.Text;
 using LessonKit.Display.Charts;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// A horizontal bar chart (static HTML, no script): one bar per label, its length proportional to the value, the value

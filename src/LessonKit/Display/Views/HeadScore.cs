@@ -1,4 +1,4 @@
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>How much one head attends from one token to another, as ranked by <see cref="HeadFinderView"/>.</summary>
 /// <param name="Layer">The block the head is in.</param>
