@@ -1,12 +1,13 @@
 using System.Numerics;
 using LessonKit.Display;
 using LessonKit.Display.Charts;
+using LessonKit.Display.Views;
 using static TorchSharp.torch;
 
 namespace LessonKit;
 
 /// <summary>
-/// Charts of your own data: <see cref="Line{TX, TY}"/>, <see cref="Bar{T}"/> and <see cref="Heatmap{T}(T[,], IEnumerable{string}?, IEnumerable{string}?, string?, string?, string?, HeatmapColors, double?, double?)"/>.
+/// Charts of your own data: <see cref="Line{TX, TY}"/>, <see cref="Bar{T}(IEnumerable{string}, IEnumerable{T}, string?, string?, string?, string?)"/> and <see cref="Heatmap{T}(T[,], IEnumerable{string}?, IEnumerable{string}?, string?, string?, string?, HeatmapColors, double?, double?)"/>.
 /// They take arrays of any number type (<c>double[]</c>, <c>float[]</c>, <c>int[]</c>), lists and LINQ queries, and
 /// tensors; they draw offline (no script or data from the network) and show themselves below a notebook cell.
 /// </summary>
@@ -88,7 +89,7 @@ public static partial class Plots
     }
 
     /// <summary>One bar per label for the values of a 1-D tensor: <c>Plots.Bar(strTokens, loss, "Loss per token")</c>.</summary>
-    /// <remarks>Generic in the tensor's type for the reason given on <see cref="Line{TTensor}"/>.</remarks>
+    /// <remarks>Generic in the tensor's type for the reason given on <see cref="Line{TTensor}(TTensor, string?, string?, string?, string?, bool)"/>.</remarks>
     public static BarChartView Bar<TTensor>(IEnumerable<string> labels, TTensor values, string? title = null, string? labelTitle = null,
         string? valueTitle = null, string? unit = null) where TTensor : Tensor
     {

@@ -1,5 +1,6 @@
 using LessonKit.Display;
 using LessonKit.Display.Data;
+using LessonKit.Display.Views;
 using static TorchSharp.torch;
 
 namespace LessonKit;

@@ -5,7 +5,7 @@ namespace LessonKit.Display;
 /// visible note (the last <see cref="MaxTokens"/> tokens, fewer layers, downsampled patterns) instead of
 /// freezing the browser tab.
 /// </summary>
-public static class ViewLimits
+internal static class ViewLimits
 {
     /// <summary>Views of attention show at most this many tokens: the last ones of a longer text.</summary>
     public const int MaxTokens = 256;

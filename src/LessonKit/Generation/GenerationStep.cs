@@ -6,6 +6,7 @@ namespace LessonKit;
 /// <param name="Probability">Its probability after temperature (softmax of the logits), between 0 and 1.</param>
 public sealed record TokenCandidate(int Id, string Text, float Probability)
 {
+    /// <summary>The token in quotes and its probability, such as <c>" cat" 0.412</c>.</summary>
     public override string ToString() => $"{Quoted(Text)} {Probability:0.###}";
 
     /// <summary>A token's text in quotes with newlines and tabs visible: <c>" cat"</c>, <c>"\n"</c>.</summary>

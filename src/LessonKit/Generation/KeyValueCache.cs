@@ -49,6 +49,7 @@ public sealed class KeyValueCache : IDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
+    /// <summary>How many positions are filled, of how many, for how many layers and sequences.</summary>
     public override string ToString() => _disposed ? "KeyValueCache (disposed)" :
         $"KeyValueCache: {Length} of {Capacity} positions filled, {_layers.Length} layers, {Batch} sequence{(Batch == 1 ? "" : "s")}";
 }

@@ -49,6 +49,7 @@ public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisp
     /// <summary>Whether a full hook name is cached.</summary>
     public bool ContainsKey(string key) { ThrowIfDisposed(); return _activations.ContainsKey(key); }
 
+    /// <summary>Gets the activation cached under a full hook name; <c>false</c> (and no tensor) when it is not cached.</summary>
     public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Tensor value)
     {
         ThrowIfDisposed();
@@ -66,6 +67,7 @@ public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisp
         return torch.stack(perLayer);
     }
 
+    /// <summary>Every cached activation with its full hook name, in the order the forward pass reached them.</summary>
     public IEnumerator<KeyValuePair<string, Tensor>> GetEnumerator() =>
         Keys.Select(k => new KeyValuePair<string, Tensor>(k, _activations[k])).GetEnumerator();
 
@@ -84,6 +86,7 @@ public sealed class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisp
     /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
     public bool IsDisposed => _disposed;
 
+    /// <summary>How many activations are cached, and the first few names.</summary>
     public override string ToString() =>
         _disposed ? "ActivationCache (disposed)" : $"ActivationCache with {Count} activation{(Count == 1 ? "" : "s")}: {string.Join(", ", _order.Take(6))}{(Count > 6 ? ", ..." : "")}";
 

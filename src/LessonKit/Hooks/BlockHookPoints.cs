@@ -1,4 +1,4 @@
-namespace LessonKit;
+namespace LessonKit.Hooks;
 
 /// <summary>The hook points of one transformer block, made once per model so a forward pass allocates no names.</summary>
 internal sealed class BlockHookPoints

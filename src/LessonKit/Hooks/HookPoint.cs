@@ -11,6 +11,7 @@ public sealed record HookPoint(string Name, int? Layer)
     /// <summary>The part after the layer: <c>attn.hook_pattern</c> for <c>blocks.3.attn.hook_pattern</c>.</summary>
     public string LocalName => Layer is int l ? Name[$"blocks.{l}.".Length..] : Name;
 
+    /// <summary>The full hook name, such as <c>blocks.3.attn.hook_pattern</c>.</summary>
     public override string ToString() => Name;
 }
 

@@ -9,7 +9,7 @@ namespace LessonKit.Hub;
 /// <param name="BytesTotal">The file's size, when the Hub announced it.</param>
 /// <param name="BytesPerSecond">Average speed of this download so far (resumed bytes not counted).</param>
 /// <param name="TimeLeft">Estimated time to finish at that speed, when it can be estimated.</param>
-public sealed record DownloadProgress(string FileName, long BytesDone, long? BytesTotal, double BytesPerSecond, TimeSpan? TimeLeft)
+internal sealed record DownloadProgress(string FileName, long BytesDone, long? BytesTotal, double BytesPerSecond, TimeSpan? TimeLeft)
 {
     /// <summary>True on the last report for a file: it is complete, verified and in the cache.</summary>
     public bool Completed { get; init; }

@@ -9,7 +9,7 @@ namespace LessonKit.Hub;
 /// (a notebook cell, a log file, CI) it prints plain lines: at most one every few seconds per file, only when another
 /// 10% arrived or half a minute passed, plus a final line, so the captured output stays short and readable.
 /// </summary>
-public sealed class DownloadProgressReporter : IProgress<DownloadProgress>
+internal sealed class DownloadProgressReporter : IProgress<DownloadProgress>
 {
     /// <summary>Redraw interval in a terminal.</summary>
     public static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);

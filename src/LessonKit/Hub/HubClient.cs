@@ -10,7 +10,7 @@ namespace LessonKit.Hub;
 /// <see cref="HubException"/>s whose messages say what to do.
 /// </para>
 /// </summary>
-public sealed class HubClient
+internal sealed class HubClient
 {
     private readonly HubOptions _options;
     private readonly HubSettings _settings;

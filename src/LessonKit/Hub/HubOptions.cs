@@ -1,7 +1,8 @@
 namespace LessonKit.Hub;
 
 /// <summary>
-/// Settings for <see cref="HubClient"/>. Every setting left <c>null</c> comes from the same environment variables
+/// Settings for downloading a model from the Hugging Face Hub (<c>HookedGpt2.FromPretrained(name, hub: ...)</c>).
+/// Every setting left <c>null</c> comes from the same environment variables
 /// the Python <c>huggingface_hub</c> library reads, so both share one cache and one configuration.
 /// </summary>
 public sealed record HubOptions

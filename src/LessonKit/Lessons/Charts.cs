@@ -1,4 +1,5 @@
 using LessonKit.Display;
+using LessonKit.Display.Views;
 using static TorchSharp.torch;
 
 namespace LessonKit.Lessons;
@@ -7,7 +8,7 @@ namespace LessonKit.Lessons;
 /// Small charts and tables for the lessons' measurements (timings, head scores, model sizes). Like the views of
 /// <see cref="Plots"/>, each shows itself below a notebook cell, renders offline (static HTML and SVG) and has
 /// <c>SaveHtml</c> and a text form. <see cref="Lines"/> and <see cref="Bars"/> are <see cref="Plots.Line(IEnumerable{ChartSeries}, string?, string?, string?, bool)"/>
-/// and <see cref="Plots.Bar{T}"/> with a required title.
+/// and <see cref="Plots.Bar{T}(IEnumerable{string}, IEnumerable{T}, string?, string?, string?, string?)"/> with a required title.
 /// </summary>
 public static class Charts
 {

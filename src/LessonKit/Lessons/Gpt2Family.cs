@@ -37,7 +37,7 @@ public sealed record MemoryCheck(string Name, bool Fits, long? NeededBytes, long
 /// <summary>
 /// The five GPT-2 checkpoints of the hub (gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2) as data: their configs
 /// (the numbers in each <c>config.json</c>) and what follows from them, computed: parameters, download size, memory
-/// to load. <see cref="CheckMemory"/> tells whether one fits in this machine's free memory now.
+/// to load. <see cref="CheckMemory(string)"/> tells whether one fits in this machine's free memory now.
 /// </summary>
 public static class Gpt2Family
 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LessonKit.Display;
+using LessonKit.Display.Views;
 
 namespace LessonKit.Lessons;
 

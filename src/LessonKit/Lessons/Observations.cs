@@ -4,7 +4,7 @@ namespace LessonKit.Lessons;
 
 /// <summary>
 /// What you saw in a lesson's labs, in your own words: one text per lab question, kept by the question's name, in the
-/// order first written. <see cref="Submission.Save(string, Observations, (string Name, Display.View View)[])"/> saves
+/// order first written. <see cref="Submission.Save(string, Observations, ValueTuple{string, Display.View}[])"/> saves
 /// them with your views, as a page of their own.
 /// <code>
 /// var observations = new Observations();

@@ -7,7 +7,7 @@ namespace LessonKit.Lessons;
 /// (<c>/proc/meminfo</c>), lowered to what a container's memory limit leaves (cgroup v2 or v1); elsewhere what the
 /// .NET garbage collector sees as free physical memory.
 /// </summary>
-public static class SystemMemory
+internal static class SystemMemory
 {
     /// <summary>The memory available now, in bytes, and where the number comes from; null bytes if it cannot be read.</summary>
     public static (long? Bytes, string Source) Available()

@@ -10,7 +10,12 @@ namespace LessonKit.Model;
 /// </summary>
 internal sealed class AttentionReplacement(Func<Tensor, AttentionWeights, Tensor> attention)
 {
+    /// <summary>Runs the replacement at one layer, handing it <paramref name="x"/> and that layer's weights.</summary>
     /// <param name="x">The first LayerNorm's output [batch, pos, d_model].</param>
+    /// <param name="layer">The layer's index, for the weights and for error messages.</param>
+    /// <param name="cAttn">The layer's <c>c_attn</c>: query, key and value projections in one [d_model, 3·d_model] weight.</param>
+    /// <param name="cProj">The layer's <c>c_proj</c>: the output projection [d_model, d_model].</param>
+    /// <param name="nHeads">The number of heads.</param>
     /// <returns>The attention output [batch, pos, d_model], checked: the shape, a floating-point type, not freed.</returns>
     public Tensor Run(Tensor x, int layer, Conv1D cAttn, Conv1D cProj, int nHeads)
     {

@@ -86,6 +86,7 @@ public sealed class AttentionWeights
     /// <summary><c>c_proj.bias</c> [d_model].</summary>
     public Tensor CProjBias { get; }
 
+    /// <summary>The layer and the shapes: heads, d_model, d_head.</summary>
     public override string ToString() => $"AttentionWeights of layer {Layer}: {NHeads} heads, d_model {DModel}, d_head {DHead}";
 
     /// <summary>A contiguous copy (the model's Conv1D weights are transposed views; a copy with their strides would be too).</summary>

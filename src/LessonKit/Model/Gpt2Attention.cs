@@ -1,3 +1,4 @@
+using LessonKit.Hooks;
 using LessonKit.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -32,6 +33,7 @@ internal sealed class Gpt2Attention : nn.Module
     }
 
     /// <param name="x">The first LayerNorm's output [batch, pos, d_model].</param>
+    /// <param name="hooks">Runs the hook functions and fills the cache at this layer's attention hook points.</param>
     /// <param name="causalMask">True where a query may NOT look: [query, key], keys including any cached past; null when nothing is hidden.</param>
     /// <param name="pastKeysValues">This layer's KV cache during generation, or null.</param>
     /// <param name="replacement">An attention function to run instead of this one (<see cref="HookedGpt2.RunWithAttention"/>), or null.</param>

@@ -1,3 +1,4 @@
+using LessonKit.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -169,6 +169,7 @@ public sealed record Gpt2Config
         NCtx == other.NCtx && DVocab == other.DVocab && LayerNormEpsilon.Equals(other.LayerNormEpsilon) &&
         ActivationFunction == other.ActivationFunction && ModelName == other.ModelName;
 
+    /// <summary>A hash of the same fields <see cref="Equals(Gpt2Config)"/> compares.</summary>
     public override int GetHashCode() => HashCode.Combine(NLayers, NHeads, DModel, DMlp, NCtx, DVocab, LayerNormEpsilon, HashCode.Combine(ActivationFunction, ModelName));
 
     /// <summary>Writes this configuration as a Hugging Face <c>config.json</c> text.</summary>

@@ -1,3 +1,4 @@
+using LessonKit.Hooks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -10,7 +10,7 @@ namespace LessonKit;
 public sealed partial class HookedGpt2
 {
     /// <summary>Files a checkpoint directory holds, as Hugging Face lays them out.</summary>
-    public static class CheckpointFiles
+    internal static class CheckpointFiles
     {
         public const string Config = "config.json";
         public const string Weights = "model.safetensors";

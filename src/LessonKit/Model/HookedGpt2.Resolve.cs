@@ -9,7 +9,7 @@ public sealed partial class HookedGpt2
     /// for: the lesson runner's <c>--model</c> uses it so CI runs lessons on a tiny checkpoint while the notebooks,
     /// unchanged, load real GPT-2 on a learner's machine. LessonKit prints one line whenever it applies.
     /// </summary>
-    public const string ModelOverrideVariable = "LESSONKIT_MODEL_OVERRIDE";
+    internal const string ModelOverrideVariable = "LESSONKIT_MODEL_OVERRIDE";
 
     private static string ResolveCheckpointDirectory(string nameOrDirectory, HubOptions? hubOptions)
     {

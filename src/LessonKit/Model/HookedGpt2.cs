@@ -90,6 +90,7 @@ public sealed partial class HookedGpt2 : IDisposable
         _network.Dispose();
     }
 
+    /// <summary>The model's name and shape: layers, heads, d_model, context, vocabulary, parameters and device.</summary>
     public override string ToString() => _disposed ? $"HookedGpt2 '{Config.ModelName}' (disposed)" :
         $"HookedGpt2 '{Config.ModelName}': {Config.NLayers} layers, {Config.NHeads} heads, d_model {Config.DModel}, " +
         $"context {Config.NCtx}, vocabulary {Config.DVocab}, {ParameterCount:N0} parameters, on {Device}";

@@ -106,6 +106,7 @@ public sealed class Gpt2Tokenizer
     /// <summary>The number of token ids: 50,257 for GPT-2 (ids 0 to 50,256).</summary>
     public int VocabSize => _tokenBytes.Length;
 
+    /// <summary>What the tokenizer is, its vocabulary size, and how to use it.</summary>
     public override string ToString() =>
         $"Gpt2Tokenizer: byte-level BPE, {VocabSize:N0} tokens, <|endoftext|> = {EndOfTextId}. Encode(text) gives ids, Decode(ids) gives text back.";
 

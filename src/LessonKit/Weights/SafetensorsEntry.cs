@@ -8,7 +8,7 @@ namespace LessonKit.Weights;
 /// <param name="Shape">The size of each dimension; empty for a 0-d scalar.</param>
 /// <param name="Begin">First byte of the tensor, counted from the start of the data area (just after the header).</param>
 /// <param name="End">One past the last byte, counted the same way.</param>
-public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End)
+internal sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End)
 {
     /// <summary>How many elements the tensor holds: the product of <see cref="Shape"/> (1 for a scalar).</summary>
     public long ElementCount

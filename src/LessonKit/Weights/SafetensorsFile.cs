@@ -30,7 +30,7 @@ namespace LessonKit.Weights;
 /// </code>
 /// </example>
 /// </remarks>
-public sealed class SafetensorsFile : IDisposable
+internal sealed class SafetensorsFile : IDisposable
 {
     private readonly SafeFileHandle _file;
     private readonly long _dataStart;                                  // file offset of data byte 0

@@ -21,7 +21,7 @@ namespace LessonKit.Weights;
 /// The file is written to a temporary file in the same folder, flushed to disk, then renamed over
 /// <c>path</c>: a reader never sees half a file, and a failure leaves any earlier file untouched.
 /// </remarks>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     private sealed record PlannedTensor(string Name, byte[] NameUtf8, SafetensorsDType DType, long[] Shape, long ByteLength, Tensor Tensor);
 

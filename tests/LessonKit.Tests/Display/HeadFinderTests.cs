@@ -1,5 +1,6 @@
 using LessonKit.Display;
 using LessonKit.Display.Data;
+using LessonKit.Display.Views;
 
 namespace LessonKit.Tests.Display;
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LessonKit.Display.Charts;
 
 /// <summary>
-/// Turns what a learner passes to <see cref="Plots.Line{TX, TY}"/>, <see cref="Plots.Bar{T}"/> and
+/// Turns what a learner passes to <see cref="Plots.Line{TX, TY}"/>, <see cref="Plots.Bar{T}(IEnumerable{string}, IEnumerable{T}, string?, string?, string?, string?)"/> and
 /// <see cref="Plots.Heatmap{T}(T[,], IEnumerable{string}?, IEnumerable{string}?, string?, string?, string?, HeatmapColors, double?, double?)"/>
 /// (arrays of any number type, sequences, 2-D arrays, jagged arrays, tensors) into plain <c>double</c>s, with an error
 /// that names the argument and what is wrong with it.

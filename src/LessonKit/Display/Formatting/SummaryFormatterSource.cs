@@ -11,7 +11,7 @@ namespace LessonKit.Display.Formatting;
 public sealed class SummaryFormatterSource
 {
     /// <summary>The types these formatters show.</summary>
-    public static IReadOnlyList<Type> Types { get; } =
+    internal static IReadOnlyList<Type> Types { get; } =
         [typeof(HookedGpt2), typeof(ActivationCache), typeof(Text.Gpt2Tokenizer), typeof(KeyValueCache), typeof(GenerationStep)];
 
     /// <summary>Called by the notebook kernel (by name, through reflection): one formatter per type and MIME type.</summary>

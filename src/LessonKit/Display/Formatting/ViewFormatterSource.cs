@@ -7,7 +7,7 @@ namespace LessonKit.Display.Formatting;
 public sealed class ViewFormatterSource
 {
     /// <summary>The MIME types the views are offered in, preferred first.</summary>
-    public static IReadOnlyList<string> MimeTypes { get; } = ["text/html", "text/plain"];
+    internal static IReadOnlyList<string> MimeTypes { get; } = ["text/html", "text/plain"];
 
     /// <summary>Called by the notebook kernel (by name, through reflection): one formatter per MIME type.</summary>
     public IEnumerable<object> CreateTypeFormatters() => MimeTypes.Select(mime => new ViewFormatter(mime)).ToArray();

@@ -2,7 +2,7 @@ using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// One head's attention pattern, large: query tokens down the side, key tokens along the top, the weight under

@@ -2,7 +2,7 @@ using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// Text with every token shaded by a number: the logit lens's probability, a per-token loss, a neuron's activation.

@@ -1,7 +1,7 @@
 using System.Text;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// Generation step by step: at each step the token chosen, its probability, and the candidates it was chosen from

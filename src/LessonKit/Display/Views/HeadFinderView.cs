@@ -2,7 +2,7 @@ using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// Ranks every (layer, head) by how much attention flows from one token (the query) to another (the key), e.g.

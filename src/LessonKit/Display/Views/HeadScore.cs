@@ -1,4 +1,4 @@
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>How much one head attends from one token to another, as ranked by <see cref="HeadFinderView"/>.</summary>
 /// <param name="Layer">The block the head is in.</param>
@@ -10,5 +10,6 @@ public sealed record HeadScore(int Layer, int Head, float Attention)
     /// <summary>TransformerLens's short name for the head, such as <c>L5H1</c>.</summary>
     public string Name => $"L{Layer}H{Head}";
 
+    /// <summary>The head and its attention, such as <c>L5H1: 0.873</c>.</summary>
     public override string ToString() => $"{Name}: {Attention:0.000}";
 }

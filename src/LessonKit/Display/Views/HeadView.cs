@@ -2,7 +2,7 @@ using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// The head view of bertviz: the tokens in two columns, a line from each query token (left) to every key token

@@ -4,7 +4,7 @@ using System.Text;
 using LessonKit.Display.Charts;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// Any matrix as a heatmap: rows down, columns across, a colour per value on a sequential (white to blue) or diverging

@@ -2,7 +2,7 @@ using System.Text;
 using LessonKit.Display.Charts;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// A line chart as static SVG (no script, nothing from the network): one or more named series, each drawn through its

@@ -2,7 +2,7 @@ using System.Text;
 using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// The model view of bertviz: every layer (rows) × every head (columns) as a small attention pattern; click one

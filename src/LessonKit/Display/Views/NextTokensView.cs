@@ -1,7 +1,7 @@
 using System.Text;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// The model's most likely next tokens as a bar chart (bar length = probability, on a 0-100% scale).

@@ -5,7 +5,7 @@ using LessonKit.Display.Html;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// The forward pass in five expandable stages: tokenization (tokens and ids), embedding (token + position vectors

@@ -1,4 +1,4 @@
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// What the output stage gives at one position of a text: the model's most likely next token and, where the text

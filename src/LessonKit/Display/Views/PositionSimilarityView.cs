@@ -4,7 +4,7 @@ using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 using TorchSharp;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// How similar one position's encoding is to every other position's (cosine similarity), as a curve and a table

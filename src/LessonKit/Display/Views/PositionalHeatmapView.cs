@@ -4,7 +4,7 @@ using LessonKit.Display.Data;
 using LessonKit.Display.Html;
 using TorchSharp;
 
-namespace LessonKit.Display;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// A positional encoding as a heatmap: one row per position, one column per dimension, red for negative and blue

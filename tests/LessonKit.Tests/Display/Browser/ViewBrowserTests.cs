@@ -1,4 +1,5 @@
 using LessonKit.Display;
+using LessonKit.Display.Views;
 using Microsoft.Playwright;
 
 namespace LessonKit.Tests.Display.Browser;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LessonKit.Display;
+using LessonKit.Display.Views;
 using TorchSharp;
 
 namespace LessonKit.Tests.Display.Charts;
