@@ -42,6 +42,7 @@ public sealed class PipelineView : View
         if (ids.Length != tokens.Length)
             throw new ArgumentException($"Pipeline needs one id per token, but got {tokens.Length} tokens and {ids.Length} ids.", nameof(ids));
         if (tokens.Length == 0) throw new ArgumentException("Pipeline needs at least one token.", nameof(tokens));
+        cache.CheckTokenCount(tokens.Length, nameof(tokens));
         _config = cache.Config;
         _tokens = tokens;
         _ids = ids;
