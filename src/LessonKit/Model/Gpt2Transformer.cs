@@ -43,6 +43,15 @@ internal sealed class Gpt2Transformer : nn.Module
     /// <summary>The learned position embeddings [n_ctx, d_model].</summary>
     public Tensor PositionEmbedding => wpe.Weight;
 
+    /// <summary>Block <paramref name="layer"/> (0 first).</summary>
+    public Gpt2Block Block(int layer) => h[layer];
+
+    /// <summary>How many blocks there are (n_layers).</summary>
+    public int BlockCount => h.Count;
+
+    /// <summary>The LayerNorm after the last block.</summary>
+    public Gpt2LayerNorm FinalLayerNorm => ln_f;
+
     /// <summary>
     /// Runs the network on token ids [batch, pos] and returns logits [batch, pos, d_vocab]
     /// (or [batch, 1, d_vocab] for the last position only, which is all generation needs).
