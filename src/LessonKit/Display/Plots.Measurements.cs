@@ -1,4 +1,5 @@
 using LessonKit.Display;
+using LessonKit.Display.Views;
 using LessonKit.Lessons;
 using static TorchSharp.torch;
 

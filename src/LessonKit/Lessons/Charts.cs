@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using LessonKit.Display;
+using LessonKit.Display.Views;
 using static TorchSharp.torch;
 
 namespace LessonKit.Lessons;

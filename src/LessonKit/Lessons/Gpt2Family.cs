@@ -1,4 +1,5 @@
 using System.Globalization;
+using LessonKit.Display.Views;
 using LessonKit.Hub;
 
 namespace LessonKit.Lessons;

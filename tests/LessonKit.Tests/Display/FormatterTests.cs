@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using LessonKit.Display;
 using LessonKit.Display.Formatting;
+using LessonKit.Display.Views;
 
 namespace LessonKit.Tests.Display;
 

@@ -5,7 +5,7 @@ using LessonKit.Display.Html;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Views;
 
 /// <summary>A head and the score it got: <c>L3H7: 0.91</c>.</summary>
 /// <param name="Layer">The layer (0 first).</param>

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using LessonKit.Display;
+using LessonKit.Lessons;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// The model-size lab's result: a table (shape, parameters, load time, forward latency, top next tokens; skipped

@@ -3,7 +3,7 @@ using System.Text;
 using LessonKit.Display;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// A table of text cells with a title and notes; columns whose cells are all numbers are right-aligned. Shows itself

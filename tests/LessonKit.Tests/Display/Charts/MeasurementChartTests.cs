@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LessonKit.Display.Views;
 using LessonKit.Lessons;
 using OldCharts = LessonKit.Lessons.Charts;
 using TorchSharp;
