@@ -1,29 +1,31 @@
 namespace LessonKit.Hooks;
 
-/// <summary>The hook points of one transformer block, made once per model so a forward pass allocates no names.</summary>
+/// <summary>
+/// The hook points of one transformer block (<see cref="HookNames"/>' table in block <see cref="Layer"/>), made once per
+/// model so a forward pass allocates no names.
+/// </summary>
 internal sealed class BlockHookPoints
 {
     public BlockHookPoints(int layer)
     {
         Layer = layer;
-        HookPoint At(string local) => new($"blocks.{layer}.{local}", layer);
-        ResidPre = At("hook_resid_pre");
-        Ln1Scale = At("ln1.hook_scale");
-        Ln1Normalized = At("ln1.hook_normalized");
-        Q = At("attn.hook_q");
-        K = At("attn.hook_k");
-        V = At("attn.hook_v");
-        AttnScores = At("attn.hook_attn_scores");
-        Pattern = At("attn.hook_pattern");
-        Z = At("attn.hook_z");
-        AttnOut = At("hook_attn_out");
-        ResidMid = At("hook_resid_mid");
-        Ln2Scale = At("ln2.hook_scale");
-        Ln2Normalized = At("ln2.hook_normalized");
-        MlpPre = At("mlp.hook_pre");
-        MlpPost = At("mlp.hook_post");
-        MlpOut = At("hook_mlp_out");
-        ResidPost = At("hook_resid_post");
+        ResidPre = HookNames.ResidPre.In(layer);
+        Ln1Scale = HookNames.Ln1Scale.In(layer);
+        Ln1Normalized = HookNames.Ln1Normalized.In(layer);
+        Q = HookNames.Q.In(layer);
+        K = HookNames.K.In(layer);
+        V = HookNames.V.In(layer);
+        AttnScores = HookNames.AttnScores.In(layer);
+        Pattern = HookNames.Pattern.In(layer);
+        Z = HookNames.Z.In(layer);
+        AttnOut = HookNames.AttnOut.In(layer);
+        ResidMid = HookNames.ResidMid.In(layer);
+        Ln2Scale = HookNames.Ln2Scale.In(layer);
+        Ln2Normalized = HookNames.Ln2Normalized.In(layer);
+        MlpPre = HookNames.MlpPre.In(layer);
+        MlpPost = HookNames.MlpPost.In(layer);
+        MlpOut = HookNames.MlpOut.In(layer);
+        ResidPost = HookNames.ResidPost.In(layer);
     }
 
     /// <summary>The block these points belong to.</summary>

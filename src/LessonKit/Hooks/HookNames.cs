@@ -1,3 +1,5 @@
+using LessonKit.Weights;
+
 namespace LessonKit;
 
 /// <summary>
@@ -6,18 +8,35 @@ namespace LessonKit;
 /// </summary>
 public static class HookNames
 {
-    /// <summary>Hook points inside each block, relative to <c>blocks.{layer}.</c>, in forward order.</summary>
-    public static IReadOnlyList<string> PerBlock { get; } =
+    // The one table of hook points inside a block: each one's name after "blocks.{layer}." and the TransformerLens
+    // short names (get_act_name) that reach it. PerBlock, the short names and each block's BlockHookPoints read it.
+    internal static readonly BlockHook ResidPre = new("hook_resid_pre", "resid_pre");
+    internal static readonly BlockHook Ln1Scale = new("ln1.hook_scale");               // "scale" needs the LayerNorm: ["scale", l, "ln1"]
+    internal static readonly BlockHook Ln1Normalized = new("ln1.hook_normalized");
+    internal static readonly BlockHook Q = new("attn.hook_q", "q");
+    internal static readonly BlockHook K = new("attn.hook_k", "k");
+    internal static readonly BlockHook V = new("attn.hook_v", "v");
+    internal static readonly BlockHook AttnScores = new("attn.hook_attn_scores", "attn_scores", "scores");
+    internal static readonly BlockHook Pattern = new("attn.hook_pattern", "pattern");
+    internal static readonly BlockHook Z = new("attn.hook_z", "z");
+    internal static readonly BlockHook AttnOut = new("hook_attn_out", "attn_out");
+    internal static readonly BlockHook ResidMid = new("hook_resid_mid", "resid_mid");
+    internal static readonly BlockHook Ln2Scale = new("ln2.hook_scale");
+    internal static readonly BlockHook Ln2Normalized = new("ln2.hook_normalized");
+    internal static readonly BlockHook MlpPre = new("mlp.hook_pre", "pre");
+    internal static readonly BlockHook MlpPost = new("mlp.hook_post", "post");
+    internal static readonly BlockHook MlpOut = new("hook_mlp_out", "mlp_out");
+    internal static readonly BlockHook ResidPost = new("hook_resid_post", "resid_post");
+
+    /// <summary>The table's rows in the order a forward pass reaches them.</summary>
+    internal static IReadOnlyList<BlockHook> InBlock { get; } =
     [
-        "hook_resid_pre",
-        "ln1.hook_scale", "ln1.hook_normalized",
-        "attn.hook_q", "attn.hook_k", "attn.hook_v",
-        "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z",
-        "hook_attn_out", "hook_resid_mid",
-        "ln2.hook_scale", "ln2.hook_normalized",
-        "mlp.hook_pre", "mlp.hook_post",
-        "hook_mlp_out", "hook_resid_post",
+        ResidPre, Ln1Scale, Ln1Normalized, Q, K, V, AttnScores, Pattern, Z, AttnOut, ResidMid,
+        Ln2Scale, Ln2Normalized, MlpPre, MlpPost, MlpOut, ResidPost,
     ];
+
+    /// <summary>Hook points inside each block, relative to <c>blocks.{layer}.</c>, in forward order.</summary>
+    public static IReadOnlyList<string> PerBlock { get; } = [.. InBlock.Select(hook => hook.Local)];
 
     /// <summary>Hook points before the first block.</summary>
     public static IReadOnlyList<string> BeforeBlocks { get; } = ["hook_embed", "hook_pos_embed"];
@@ -50,15 +69,9 @@ public static class HookNames
         return PerBlock.Contains(name[(dot + 1)..]) ? new HookPoint(name, layer) : null;
     }
 
-    // TransformerLens's get_act_name: short activation names and where they live inside a block.
-    private static readonly Dictionary<string, string> ShortInBlock = new()
-    {
-        ["q"] = "attn.hook_q", ["k"] = "attn.hook_k", ["v"] = "attn.hook_v", ["z"] = "attn.hook_z",
-        ["attn_scores"] = "attn.hook_attn_scores", ["scores"] = "attn.hook_attn_scores", ["pattern"] = "attn.hook_pattern",
-        ["pre"] = "mlp.hook_pre", ["post"] = "mlp.hook_post",
-        ["resid_pre"] = "hook_resid_pre", ["resid_mid"] = "hook_resid_mid", ["resid_post"] = "hook_resid_post",
-        ["attn_out"] = "hook_attn_out", ["mlp_out"] = "hook_mlp_out",
-    };
+    // TransformerLens's get_act_name: a short activation name → where it lives inside a block.
+    private static readonly Dictionary<string, string> ShortInBlock =
+        InBlock.SelectMany(hook => hook.ShortNames.Select(shortName => (shortName, hook.Local))).ToDictionary(p => p.shortName, p => p.Local);
 
     private static readonly Dictionary<string, string> LayerTypes = new()
     {
@@ -123,36 +136,34 @@ public static class HookNames
     public static string UnknownMessage(string name, int nLayers, string extra = "")
     {
         ArgumentNullException.ThrowIfNull(name);
-        var known = All(nLayers).Concat(ShortInBlock.Keys).Concat(["embed", "pos_embed", "scale", "normalized"]).Where(c => c != name);
-        var closest = ShortInBlock.TryGetValue(name, out string? local) && nLayers > 0
+        var known = All(nLayers).Concat(ShortInBlock.Keys).Concat(["embed", "pos_embed", "scale", "normalized"]).Where(c => c != name).Distinct().ToList();
+        IReadOnlyList<string> closest = ShortInBlock.TryGetValue(name, out string? local) && nLayers > 0
             ? [$"blocks.0.{local}"] // a short name without its layer: show the full form
-            : Closest(name, known, 3);
-        return $"'{name}' is not a hook point of this model.{extra} Did you mean {string.Join(", ", closest.Select(c => $"'{c}'"))}? " +
-               "HookNames.All(model.Config.NLayers) lists every name.";
+            : ClosestNames.Find(name, known);
+        string suggestion = closest.Count > 0
+            ? $" Did you mean {string.Join(", ", closest.Select(c => $"'{c}'"))}?"
+            : " Hook names look like 'blocks.0.attn.hook_pattern', or short: [\"pattern\", 0].";
+        return $"'{name}' is not a hook point of this model.{extra}{suggestion} HookNames.All(model.Config.NLayers) lists every name.";
     }
+}
 
-    /// <summary>The <paramref name="count"/> names closest to <paramref name="name"/> by edit distance.</summary>
-    public static IReadOnlyList<string> Closest(string name, IEnumerable<string> candidates, int count) =>
-        candidates.Distinct()
-            .Select(c => (c, d: EditDistance(name, c)))
-            .OrderBy(x => x.d).ThenBy(x => x.c.Length).ThenBy(x => x.c, StringComparer.Ordinal)
-            .Take(count).Select(x => x.c).ToList();
-
-    private static int EditDistance(string a, string b)
+/// <summary>A hook point inside every block: its name after <c>blocks.{layer}.</c> and the short names that reach it.</summary>
+internal sealed class BlockHook
+{
+    public BlockHook(string local, params string[] shortNames)
     {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int substitute = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitute, Math.Min(previous[j] + 1, current[j - 1] + 1));
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
+        Local = local;
+        ShortNames = shortNames;
     }
+
+    /// <summary>The name after <c>blocks.{layer}.</c>: <c>attn.hook_pattern</c>.</summary>
+    public string Local { get; }
+
+    /// <summary>TransformerLens's short names for it (<c>pattern</c>); none for a LayerNorm's, which need the LayerNorm named.</summary>
+    public IReadOnlyList<string> ShortNames { get; }
+
+    /// <summary>This hook point in block <paramref name="layer"/>: <c>blocks.3.attn.hook_pattern</c>.</summary>
+    public HookPoint In(int layer) => new($"blocks.{layer}.{Local}", layer);
+
+    public override string ToString() => Local;
 }

@@ -20,6 +20,9 @@ internal sealed class HookRunner
         _cacheFilter = cacheFilter;
     }
 
+    /// <summary>The cache this pass fills, or null.</summary>
+    public ActivationCache? Cache => _cache;
+
     /// <summary>A runner that watches nothing: the plain forward pass.</summary>
     public static HookRunner None { get; } = new();
 

@@ -5,12 +5,17 @@ namespace LessonKit.Hub;
 /// <summary>Human-readable sizes, speeds and durations for progress lines and messages (decimal units, as tqdm shows them).</summary>
 internal static class Format
 {
+    /// <summary>
+    /// Bytes in decimal units with one decimal, as download pages and tqdm show them: "548.1 MB", "6.4 GB", "1.5 kB";
+    /// under 1000, the exact count: "12 B". The one byte formatter of the kit (messages, progress, tables).
+    /// </summary>
     public static string Bytes(long bytes)
     {
         string[] units = ["B", "kB", "MB", "GB", "TB"];
         double value = bytes;
         int unit = 0;
-        while (Math.Abs(value) >= 1000 && unit < units.Length - 1)
+        // Up a unit while the value, rounded to one decimal, would read 1000 or more ("1000.0 kB" is "1.0 MB").
+        while (Math.Abs(Math.Round(value, unit == 0 ? 0 : 1)) >= 1000 && unit < units.Length - 1)
         {
             value /= 1000;
             unit++;

@@ -36,7 +36,6 @@ internal sealed class HubCacheLayout
     public string RepoFolder { get; }
 
     public string BlobPath(string etag) => Path.Combine(RepoFolder, "blobs", etag);
-    public string PartialBlobPath(string etag) => BlobPath(etag) + ".incomplete";
     public string LockPath(string etag) => Path.Combine(CacheDirectory, ".locks", FolderName, etag + ".lock");
     public string SnapshotFolder(string commit) => Path.Combine(RepoFolder, "snapshots", commit);
     public string RefPath(string revision) => Path.Combine(RepoFolder, "refs", Path.Combine(revision.Split('/')));

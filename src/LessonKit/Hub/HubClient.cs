@@ -43,14 +43,6 @@ internal sealed class HubClient
     public TimeSpan MetadataTimeout => _settings.MetadataTimeout;
 
     /// <summary>
-    /// Validates a Hub model name and returns it trimmed: <c>name</c> or <c>owner/name</c>, letters, digits, '.', '_'
-    /// and '-'. The name is kept as given (<c>gpt2</c> stays <c>gpt2</c>, cached in <c>models--gpt2</c> just as
-    /// Python caches it, even though the Hub serves it from <c>openai-community/gpt2</c> through a redirect).
-    /// </summary>
-    /// <exception cref="ArgumentException">The name is empty or has characters or a shape the Hub does not allow.</exception>
-    public static string NormalizeRepoId(string name) => HubNames.NormalizeRepoId(name);
-
-    /// <summary>
     /// Makes sure <paramref name="files"/> of model <paramref name="repoId"/> at <paramref name="revision"/> are in the
     /// cache, downloading only the missing ones, and returns the snapshot folder holding them
     /// (<c>{cache}/models--owner--name/snapshots/{commit}</c>).

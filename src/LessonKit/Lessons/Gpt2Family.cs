@@ -1,4 +1,6 @@
 using System.Globalization;
+using LessonKit.Display.Views;
+using LessonKit.Hub;
 
 namespace LessonKit.Lessons;
 
@@ -82,11 +84,11 @@ public static class Gpt2Family
             return new(name, true, null, availableBytes, "not one of the five known checkpoints, so its size is unknown; trying to load it.");
         long needed = checkpoint.MemoryToLoadBytes;
         if (availableBytes is not long available)
-            return new(name, true, needed, null, $"needs about {SystemMemory.Format(needed)}; the free memory could not be read, so trying anyway.");
+            return new(name, true, needed, null, $"needs about {Format.Bytes(needed)}; the free memory could not be read, so trying anyway.");
         return available >= needed
-            ? new(name, true, needed, available, $"needs about {SystemMemory.Format(needed)}, {SystemMemory.Format(available)} free: loading.")
+            ? new(name, true, needed, available, $"needs about {Format.Bytes(needed)}, {Format.Bytes(available)} free: loading.")
             : new(name, false, needed, available,
-                $"skipped: it needs about {SystemMemory.Format(needed)} but only {SystemMemory.Format(available)} is free. " +
+                $"skipped: it needs about {Format.Bytes(needed)} but only {Format.Bytes(available)} is free. " +
                 "Close other programs or use a machine with more memory to include it.");
     }
 
@@ -101,14 +103,14 @@ public static class Gpt2Family
             return (IReadOnlyList<string>)
             [
                 c.Name, N(c.Config.NLayers), N(c.Config.NHeads), N(c.Config.DModel), N(c.Config.DHead), N(c.Config.DMlp),
-                N(c.ParameterCount), SystemMemory.Format(c.DownloadBytes), SystemMemory.Format(c.MemoryToLoadBytes),
+                N(c.ParameterCount), Format.Bytes(c.DownloadBytes), Format.Bytes(c.MemoryToLoadBytes),
                 check.AvailableBytes is null ? "unknown" : check.Fits ? "yes" : "no",
             ];
         });
         var notes = new List<string>
         {
             "Parameters are computed from each config (Gpt2Parameters.Count): every trained weight and bias, the token embedding counted once (it is tied to the unembedding).",
-            $"Free memory now: {(available is long a ? SystemMemory.Format(a) : "unknown")} ({source}).",
+            $"Free memory now: {(available is long a ? Format.Bytes(a) : "unknown")} ({source}).",
         };
         if (!string.IsNullOrWhiteSpace(modelOverride))
             notes.Add($"{HookedGpt2.ModelOverrideVariable} is set: every model name loads '{modelOverride}' instead.");

@@ -1,3 +1,4 @@
+using LessonKit.Display.Views;
 using LessonKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using LessonKit.Display.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using LessonKit.Display;
+using LessonKit.Display.Views;
 
 namespace LessonKit.Lessons;
 

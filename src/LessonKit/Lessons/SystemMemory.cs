@@ -74,13 +74,4 @@ internal static class SystemMemory
             return null;
         }
     }
-
-    /// <summary>Bytes as "548 MB" or "6.43 GB" (decimal units, as download pages show them).</summary>
-    public static string Format(long bytes) => bytes switch
-    {
-        >= 1_000_000_000 => (bytes / 1e9).ToString("0.00", CultureInfo.InvariantCulture) + " GB",
-        >= 1_000_000 => (bytes / 1e6).ToString("0", CultureInfo.InvariantCulture) + " MB",
-        >= 1_000 => (bytes / 1e3).ToString("0", CultureInfo.InvariantCulture) + " kB",
-        _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
-    };
 }

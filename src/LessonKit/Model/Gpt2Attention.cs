@@ -32,6 +32,12 @@ internal sealed class Gpt2Attention : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>d_model → 3·d_model: every head's query, key and value.</summary>
+    public Conv1D QkvProjection => c_attn;
+
+    /// <summary>d_model → d_model: the heads' outputs back into the residual stream.</summary>
+    public Conv1D OutProjection => c_proj;
+
     /// <param name="x">The first LayerNorm's output [batch, pos, d_model].</param>
     /// <param name="hooks">Runs the hook functions and fills the cache at this layer's attention hook points.</param>
     /// <param name="causalMask">True where a query may NOT look: [query, key], keys including any cached past; null when nothing is hidden.</param>

@@ -28,6 +28,18 @@ internal sealed class Gpt2Block : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The LayerNorm attention reads the residual stream through.</summary>
+    public Gpt2LayerNorm LayerNorm1 => ln_1;
+
+    /// <summary>The block's attention.</summary>
+    public Gpt2Attention Attention => attn;
+
+    /// <summary>The LayerNorm the MLP reads the residual stream through.</summary>
+    public Gpt2LayerNorm LayerNorm2 => ln_2;
+
+    /// <summary>The block's MLP.</summary>
+    public Gpt2Mlp Mlp => mlp;
+
     /// <summary>[batch, pos, d_model] → [batch, pos, d_model]; with <paramref name="attention"/>, that function replaces the block's attention.</summary>
     public Tensor Forward(Tensor residual, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues, AttentionReplacement? attention = null)
     {

@@ -31,6 +31,12 @@ internal sealed class Gpt2LayerNorm : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The gain γ [d_model] each normalized component is multiplied by.</summary>
+    public Tensor Weight => weight;
+
+    /// <summary>The bias β [d_model] added after.</summary>
+    public Tensor Bias => bias;
+
     /// <summary>[batch, pos, d_model] → [batch, pos, d_model].</summary>
     public Tensor Forward(Tensor x, HookRunner hooks)
     {

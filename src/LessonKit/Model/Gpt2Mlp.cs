@@ -27,6 +27,12 @@ internal sealed class Gpt2Mlp : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>d_model → d_mlp, before the GELU.</summary>
+    public Conv1D InProjection => c_fc;
+
+    /// <summary>d_mlp → d_model, back into the residual stream.</summary>
+    public Conv1D OutProjection => c_proj;
+
     /// <summary>[batch, pos, d_model] → [batch, pos, d_model].</summary>
     public Tensor Forward(Tensor x, HookRunner hooks)
     {

@@ -8,7 +8,8 @@ namespace LessonKit.Model;
 /// <summary>
 /// The GPT-2 network itself: token embedding + learned position embedding, the blocks, a final LayerNorm, and the
 /// unembedding, which reuses the token embedding matrix (tied weights). Its parameter names are Hugging Face's
-/// (<c>wte.weight</c>, <c>h.0.attn.c_attn.weight</c>, <c>ln_f.bias</c>, ...), so loading a checkpoint is a name match.
+/// (<c>wte.weight</c>, <c>h.0.attn.c_attn.weight</c>, <c>ln_f.bias</c>, ...); the loader's table
+/// (<see cref="Weights.Gpt2CheckpointLoader.HuggingFaceNames"/>) writes out which weight each one is.
 /// </summary>
 internal sealed class Gpt2Transformer : nn.Module
 {
@@ -42,6 +43,15 @@ internal sealed class Gpt2Transformer : nn.Module
 
     /// <summary>The learned position embeddings [n_ctx, d_model].</summary>
     public Tensor PositionEmbedding => wpe.Weight;
+
+    /// <summary>Block <paramref name="layer"/> (0 first).</summary>
+    public Gpt2Block Block(int layer) => h[layer];
+
+    /// <summary>How many blocks there are (n_layers).</summary>
+    public int BlockCount => h.Count;
+
+    /// <summary>The LayerNorm after the last block.</summary>
+    public Gpt2LayerNorm FinalLayerNorm => ln_f;
 
     /// <summary>
     /// Runs the network on token ids [batch, pos] and returns logits [batch, pos, d_vocab]

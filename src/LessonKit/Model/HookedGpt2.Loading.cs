@@ -58,7 +58,7 @@ public sealed partial class HookedGpt2
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, CheckpointFiles.Config), Config.ToJson());
         SafetensorsWriter.Save(Path.Combine(directory, CheckpointFiles.Weights),
-            _network.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)),
+            Gpt2CheckpointLoader.HuggingFaceNames(_network).Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Weight)),
             new Dictionary<string, string> { ["format"] = "pt" });
         Tokenizer.SaveFiles(directory);
     }
@@ -114,7 +114,7 @@ public sealed partial class HookedGpt2
         using var generator = new torch.Generator((ulong)seed);
         const double std = 0.02;
         double projectionStd = std / Math.Sqrt(2.0 * Config.NLayers);
-        foreach (var (name, parameter) in _network.named_parameters())
+        foreach (var (name, parameter) in Gpt2CheckpointLoader.HuggingFaceNames(_network))
         {
             if (name.StartsWith("ln_", StringComparison.Ordinal) || name.Contains(".ln_", StringComparison.Ordinal))
                 parameter.fill_(name.EndsWith(".weight", StringComparison.Ordinal) ? 1.0 : 0.0);

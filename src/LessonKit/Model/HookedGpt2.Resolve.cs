@@ -28,8 +28,12 @@ public sealed partial class HookedGpt2
                 "folder that holds config.json and model.safetensors" +
                 (nameOrDirectory.StartsWith('~') ? " (C# does not expand '~': use Environment.GetFolderPath(Environment.SpecialFolder.UserProfile))" : "") +
                 $"; to download one, pass a model name such as {HubNames.Gpt2Names}.");
-        return DownloadFromHub(nameOrDirectory, hubOptions);
+        // Fetched into Hugging Face's cache (shared with Python tools), with progress; a second call finds it there and makes no request.
+        return new HubClient(hubOptions).DownloadModel(nameOrDirectory, HubFiles);
     }
+
+    /// <summary>The files a GPT-2 checkpoint is downloaded as: never <c>pytorch_model.bin</c> (pickle).</summary>
+    private static readonly string[] HubFiles = [CheckpointFiles.Config, CheckpointFiles.Weights, CheckpointFiles.Vocab, CheckpointFiles.Merges];
 
     /// <summary>
     /// Whether a string can only be a path, never a hub model name ("name" or "owner/name"): it is rooted, starts

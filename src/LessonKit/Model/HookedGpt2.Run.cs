@@ -18,11 +18,23 @@ public sealed partial class HookedGpt2
 
     /// <summary>
     /// Runs the model and keeps the activations at the hook points <paramref name="namesFilter"/> accepts (every hook
-    /// point when null). Dispose the cache when done with it.
+    /// point when null). The cache also keeps the token ids it was made from, [batch, pos], and their text
+    /// (<see cref="ActivationCache.StrTokens"/>), so views need only the cache. Dispose the cache when done with it.
     /// <code>var (logits, cache) = model.RunWithCache(tokens, name => name.EndsWith("hook_pattern"));</code>
     /// </summary>
     public (Tensor Logits, ActivationCache Cache) RunWithCache(Tensor tokens, Func<string, bool>? namesFilter = null) =>
         RunWithHooksAndCache(tokens, namesFilter);
+
+    /// <summary>
+    /// Runs the model on a text, with <c>&lt;|endoftext|&gt;</c> prepended (as <see cref="ToTokens"/> does), and keeps the
+    /// activations at the hook points <paramref name="namesFilter"/> accepts (every one when null). The cache knows the
+    /// text's tokens (<see cref="ActivationCache.StrTokens"/>), so <c>Plots.HeadView(cache)</c> needs nothing else.
+    /// </summary>
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, Func<string, bool>? namesFilter = null)
+    {
+        using var tokens = ToTokens(text);
+        return RunWithCache(tokens, namesFilter);
+    }
 
     /// <summary>
     /// Runs the model and keeps only the named activations: full names (<c>blocks.0.attn.hook_pattern</c>, every one
@@ -48,7 +60,7 @@ public sealed partial class HookedGpt2
     /// <summary>Runs with hooks and also caches the activations the filter accepts (after the hooks have run).</summary>
     public (Tensor Logits, ActivationCache Cache) RunWithHooksAndCache(Tensor tokens, Func<string, bool>? namesFilter, params (string Name, HookFunction Hook)[] hooks)
     {
-        var cache = new ActivationCache(Config);
+        var cache = new ActivationCache(Config, Tokenizer);
         try
         {
             return (Run(tokens, new HookRunner(GroupHooks(hooks), cache, namesFilter)), cache);
@@ -94,6 +106,7 @@ public sealed partial class HookedGpt2
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var ids = PrepareTokens(tokens);
+        hooks.Cache?.KeepTokens(ids); // so a view of the cache needs nothing else
         return _network.Forward(ids, hooks, attention: attention).MoveToOuterDisposeScope();
     }
 }

@@ -34,7 +34,7 @@ public sealed partial class HookedGpt2
         Func<string, bool>? namesFilter)
     {
         ArgumentNullException.ThrowIfNull(attention);
-        var cache = new ActivationCache(Config);
+        var cache = new ActivationCache(Config, Tokenizer);
         try
         {
             return (Run(tokens, new HookRunner(null, cache, namesFilter), new AttentionReplacement(attention)), cache);

@@ -1,6 +1,7 @@
 using LessonKit.Display.Formatting;
 using LessonKit.Model;
 using LessonKit.Text;
+using LessonKit.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -78,7 +79,7 @@ public sealed partial class HookedGpt2 : IDisposable
         get
         {
             ThrowIfDisposed();
-            return _network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+            return Gpt2CheckpointLoader.HuggingFaceNames(_network).ToDictionary(p => p.Name, p => p.Weight);
         }
     }
 

@@ -121,9 +121,6 @@ internal sealed class ElfImage
         return new ElfImage(bytes, description);
     }
 
-    /// <summary>The ELF file type (<c>e_type</c>): 2 for an executable, 3 for a shared library.</summary>
-    public ushort FileType => ReadU16(16, "the ELF header");
-
     /// <summary>Reads a 16-bit little-endian value at an absolute file offset.</summary>
     public ushort ReadU16(ulong offset, string what) => BinaryPrimitives.ReadUInt16LittleEndian(Slice(offset, 2, what));
 

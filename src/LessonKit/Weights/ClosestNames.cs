@@ -1,7 +1,8 @@
 namespace LessonKit.Weights;
 
 /// <summary>
-/// Finds the names a caller probably meant when the one they asked for is missing, for "did you mean" messages.
+/// Finds the names a caller probably meant when the one they asked for is missing, for every "did you mean" message
+/// of the kit: tensor names in a weights file, hook names in a cache or a hook list.
 /// </summary>
 internal static class ClosestNames
 {

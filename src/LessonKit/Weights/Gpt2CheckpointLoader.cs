@@ -1,23 +1,62 @@
+using LessonKit.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LessonKit.Weights;
 
 /// <summary>
-/// Copies a Hugging Face GPT-2 checkpoint (<c>model.safetensors</c>) into the network's parameters. Hugging Face
-/// names map one to one onto ours; the differences between checkpoints are handled here:
-/// keys with or without the <c>transformer.</c> prefix; <c>lm_head.weight</c> present or absent (GPT-2 ties it to
-/// <c>wte.weight</c>: when present it is only compared with it, and refused if it differs); the old <c>h.N.attn.bias</c> / <c>h.N.attn.masked_bias</c> buffers (the causal
-/// mask, which we build ourselves) ignored; Conv1D weights shipped [in, out] and copied into our [in, out] views (see <see cref="Model.Conv1D"/>).
+/// Copies a Hugging Face GPT-2 checkpoint (<c>model.safetensors</c>) into the network's parameters, by the table
+/// <see cref="HuggingFaceNames"/>: each Hugging Face name and the weight of our network it fills. The differences
+/// between checkpoints are handled here: keys with or without the <c>transformer.</c> prefix; <c>lm_head.weight</c>
+/// present or absent (GPT-2 ties it to <c>wte.weight</c>: when present it is only compared with it, and refused if it
+/// differs); the old <c>h.N.attn.bias</c> / <c>h.N.attn.masked_bias</c> buffers (the causal mask, which we build
+/// ourselves) ignored; Conv1D weights shipped [in, out] and copied into our [in, out] views (see <see cref="Conv1D"/>).
 /// </summary>
 internal static class Gpt2CheckpointLoader
 {
     private const string Prefix = "transformer.";
 
-    /// <summary>Loads every parameter from the file; a missing key, a wrong shape or an unexpected key is an error that names it.</summary>
-    public static void Load(nn.Module network, SafetensorsFile file, Hub.ProgressTracker? progress = null)
+    /// <summary>
+    /// Every weight of GPT-2 by its Hugging Face name (without the <c>transformer.</c> prefix), in the checkpoint's
+    /// order, and the tensor of <paramref name="network"/> it is loaded into. Shapes as Hugging Face ships them
+    /// (d = d_model). Loading, <see cref="HookedGpt2.SaveCheckpoint"/> and <see cref="HookedGpt2.Weights"/> read it.
+    /// </summary>
+    public static IReadOnlyList<(string Name, Tensor Weight)> HuggingFaceNames(Gpt2Transformer network)
     {
-        var parameters = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var table = new List<(string, Tensor)>
+        {
+            ("wte.weight", network.TokenEmbedding),         // W_E [d_vocab, d]: a row per token; also the unembedding
+            ("wpe.weight", network.PositionEmbedding),      // W_pos [n_ctx, d]: a row per position
+        };
+        for (int layer = 0; layer < network.BlockCount; layer++)
+        {
+            var block = network.Block(layer);
+            string h = $"h.{layer}.";
+            table.AddRange(
+            [
+                (h + "ln_1.weight", block.LayerNorm1.Weight),                   // γ [d] of the LayerNorm before attention
+                (h + "ln_1.bias", block.LayerNorm1.Bias),                       // β [d]
+                (h + "attn.c_attn.weight", block.Attention.QkvProjection.Weight), // [d, 3d]: W_Q | W_K | W_V, each [d, head·d_head]
+                (h + "attn.c_attn.bias", block.Attention.QkvProjection.Bias),     // [3d]: b_Q | b_K | b_V
+                (h + "attn.c_proj.weight", block.Attention.OutProjection.Weight), // W_O [d, d]: the heads' outputs back into the stream
+                (h + "attn.c_proj.bias", block.Attention.OutProjection.Bias),     // b_O [d]
+                (h + "ln_2.weight", block.LayerNorm2.Weight),                   // γ [d] of the LayerNorm before the MLP
+                (h + "ln_2.bias", block.LayerNorm2.Bias),                       // β [d]
+                (h + "mlp.c_fc.weight", block.Mlp.InProjection.Weight),         // W_in [d, d_mlp]
+                (h + "mlp.c_fc.bias", block.Mlp.InProjection.Bias),             // b_in [d_mlp]
+                (h + "mlp.c_proj.weight", block.Mlp.OutProjection.Weight),      // W_out [d_mlp, d]
+                (h + "mlp.c_proj.bias", block.Mlp.OutProjection.Bias),          // b_out [d]
+            ]);
+        }
+        table.Add(("ln_f.weight", network.FinalLayerNorm.Weight));          // γ [d] of the final LayerNorm
+        table.Add(("ln_f.bias", network.FinalLayerNorm.Bias));              // β [d]
+        return table;
+    }
+
+    /// <summary>Loads every parameter from the file; a missing key, a wrong shape or an unexpected key is an error that names it.</summary>
+    public static void Load(Gpt2Transformer network, SafetensorsFile file, Hub.ProgressTracker? progress = null)
+    {
+        var parameters = HuggingFaceNames(network).ToDictionary(p => p.Name, p => p.Weight, StringComparer.Ordinal);
         var keyFor = MapCheckpointKeys(file, parameters.Keys.ToHashSet());
 
         var missing = parameters.Keys.Where(name => !keyFor.ContainsKey(name)).ToList();

@@ -12,7 +12,7 @@ public class HubNamesTests
     [InlineData("  gpt2-medium \n", "gpt2-medium")]
     [InlineData("Some_User/my.model-v2", "Some_User/my.model-v2")]
     public void AcceptsHubNamesAndKeepsThemAsGiven(string name, string expected) =>
-        Assert.Equal(expected, HubClient.NormalizeRepoId(name));
+        Assert.Equal(expected, HubNames.NormalizeRepoId(name));
 
     [Theory]
     [InlineData("../x")]
@@ -34,7 +34,7 @@ public class HubNamesTests
     [InlineData("ünïcode")]
     public void RefusesInvalidNamesSayingWhatIsAllowed(string name)
     {
-        var e = Assert.Throws<ArgumentException>(() => HubClient.NormalizeRepoId(name));
+        var e = Assert.Throws<ArgumentException>(() => HubNames.NormalizeRepoId(name));
         Assert.Contains("letters, digits", e.Message);
         Assert.Contains("owner/name", e.Message);
     }
@@ -46,14 +46,14 @@ public class HubNamesTests
     [InlineData("a--b", "contains '--'")]
     [InlineData("-x", "starting with '.' or '-'")]
     public void SaysWhatIsWrongWithAName(string name, string problem) =>
-        Assert.Contains(problem, Assert.Throws<ArgumentException>(() => HubClient.NormalizeRepoId(name)).Message);
+        Assert.Contains(problem, Assert.Throws<ArgumentException>(() => HubNames.NormalizeRepoId(name)).Message);
 
     [Fact]
     public void RefusesNullAndOverlongNames()
     {
-        Assert.Throws<ArgumentException>(() => HubClient.NormalizeRepoId(null!));
-        Assert.Equal(new string('a', 96), HubClient.NormalizeRepoId(new string('a', 96)));
-        var e = Assert.Throws<ArgumentException>(() => HubClient.NormalizeRepoId(new string('a', 97)));
+        Assert.Throws<ArgumentException>(() => HubNames.NormalizeRepoId(null!));
+        Assert.Equal(new string('a', 96), HubNames.NormalizeRepoId(new string('a', 96)));
+        var e = Assert.Throws<ArgumentException>(() => HubNames.NormalizeRepoId(new string('a', 97)));
         Assert.Contains("longer than 96", e.Message);
     }
 

@@ -48,10 +48,10 @@ public sealed class LessonViewBrowserTests(BrowserFixture browser) : IClassFixtu
     [Fact]
     public async Task Charts_tables_and_check_results_render_offline()
     {
-        var lines = Charts.Lines("Speed", "tokens", "tokens/s", new ChartSeries("with cache", [8, 16, 32], [400, 380, 390]),
+        var lines = Plots.Lines("Speed", "tokens", "tokens/s", new ChartSeries("with cache", [8, 16, 32], [400, 380, 390]),
             new ChartSeries("without", [8, 16, 32], [300, 150, 70]));
-        var bars = Charts.Bars("Latency", ["gpt2", "distilgpt2"], [40, 20], "ms");
-        var heads = Charts.HeadScores(torch.tensor(new float[] { 0.1f, 0.9f, 0.3f, 0.2f }, [2, 2]), "Scores");
+        var bars = Plots.Bars("Latency", ["gpt2", "distilgpt2"], [40, 20], "ms");
+        var heads = Plots.HeadScores(torch.tensor(new float[] { 0.1f, 0.9f, 0.3f, 0.2f }, [2, 2]), "Scores");
         var check = Exercises.CheckCausalMask(n => torch.ones(n, n, dtype: torch.ScalarType.Bool));
         await using var page = await browser.OpenAsync("lesson-charts", ViewPages.Page(lines, bars, heads, check, Gpt2Family.Table()));
 

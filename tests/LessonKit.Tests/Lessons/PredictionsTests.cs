@@ -61,7 +61,7 @@ public class ModelComparisonTests
         var top = Predictions.Top(model, logits, 2);
         var measured = ModelMeasurement.Measured("gpt2", model, 1.25, 12.5, top);
         var skipped = ModelMeasurement.Skipped("gpt2-xl", "skipped: it needs about 6.82 GB but only 4.00 GB is free.");
-        var view = Charts.ModelComparison([measured, skipped], "The cat");
+        var view = Plots.ModelComparison([measured, skipped], "The cat");
 
         Assert.True(measured.Loaded);
         Assert.False(skipped.Loaded);

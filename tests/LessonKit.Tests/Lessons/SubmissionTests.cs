@@ -74,7 +74,7 @@ public sealed class SubmissionTests : IDisposable
         Assert.Throws<ArgumentException>(() => observations[" "] = "x");
         var saved = Submission.SaveTo(_folder, "2.2", observations);
         Assert.Equal(["observations", "index"], saved.Rows.Select(r => r[0]));
-        var view = Charts.Bars("b", ["a"], [1]);
+        var view = Plots.Bars("b", ["a"], [1]);
         Assert.Contains("reserved", Assert.Throws<ArgumentException>(() => Submission.SaveTo(_folder, "2.2", observations, ("observations", view))).Message);
         Assert.Throws<ArgumentNullException>(() => Submission.Save("2.2", (Observations)null!, ("v", view)));
     }
@@ -82,7 +82,7 @@ public sealed class SubmissionTests : IDisposable
     [Fact]
     public void Names_must_be_plain_file_names_and_unique()
     {
-        var view = Charts.Bars("b", ["a"], [1]);
+        var view = Plots.Bars("b", ["a"], [1]);
         Assert.Contains("cannot be a file name", Assert.Throws<ArgumentException>(() => Submission.SaveTo(_folder, "2.1", ("../escape", view))).Message);
         Assert.Throws<ArgumentException>(() => Submission.SaveTo(_folder, "../2.1", ("a", view)));
         Assert.Contains("Two views", Assert.Throws<ArgumentException>(() => Submission.SaveTo(_folder, "2.1", ("a", view), ("A", view))).Message);

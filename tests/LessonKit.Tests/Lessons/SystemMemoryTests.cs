@@ -31,11 +31,4 @@ public class SystemMemoryTests
         Assert.True(bytes > 0);
         Assert.NotEqual("unknown", source);
     }
-
-    [Theory]
-    [InlineData(548_105_171L, "548 MB")]
-    [InlineData(6_431_000_000L, "6.43 GB")]
-    [InlineData(1_500L, "2 kB")]
-    [InlineData(12L, "12 B")]
-    public void Sizes_are_formatted_in_decimal_units(long bytes, string expected) => Assert.Equal(expected, SystemMemory.Format(bytes));
 }

@@ -5,7 +5,7 @@ namespace LessonKit.Tests.RealKernel;
 /// <summary>
 /// A notebook a learner might write to chart their own data: the lessons' own first cell (TorchSharp, LessonKit, the
 /// model), then cells that end with <c>Plots.Line</c>, <c>Plots.Bar</c> and <c>Plots.Heatmap</c> on arrays, jagged
-/// arrays, 2-D arrays and tensors.
+/// arrays, 2-D arrays and tensors, and with views that take an activation cache alone.
 /// </summary>
 internal static class ChartNotebook
 {
@@ -22,6 +22,11 @@ internal static class ChartNotebook
         ("Plots.Heatmap(new double[,] { { 1, -2 }, { double.NaN, 4 } }, [\"a\", \"b\"], [\"x\", \"y\"])", "lk-heatmap"),
         ("Plots.Heatmap(new[] { new float[] { 0.5f, 1 }, new float[] { 2, 3 } })", "lk-heatmap"),
         ("Plots.Bar(strTokens, logits[0, .., 0], \"First logit per position\")", "lk-barchart"),
+        // Views of the cache alone: it knows the tokens it was made from.
+        ("Plots.HeadView(cache)", "lk-headview"),
+        ("Plots.HeadFinder(cache, \"sat\", \"cat\")", "lk-headfinder"),
+        ("Plots.Lines(\"Two series\", \"x\", \"y\", Plots.Series(\"a\", new[] { 1.0, 2 }), Plots.Series(\"b\", new[] { 2.0, 1 }))", "lk-linechart"),
+        ("Plots.HeadScores(cache.Stack(\"pattern\")[.., 0, .., 5, 0], \"Attention from ' mat' to the first token\")", "lk-headscores"),
     ];
 
     /// <summary>The first code cell of lesson 2.2 (references and EnsureReady), as learners run it.</summary>

@@ -25,6 +25,7 @@ internal sealed class AttentionSource
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tokens);
         CheckTokens(tokens);
+        cache.CheckTokenCount(tokens.Length, nameof(tokens));
         _cache = cache;
         Layers = cache.Config.NLayers;
         CachedLayers = Enumerable.Range(0, Layers).Where(l => cache.ContainsKey(PatternName(l))).ToArray();

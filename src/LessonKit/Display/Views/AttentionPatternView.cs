@@ -6,7 +6,7 @@ namespace LessonKit.Display.Views;
 
 /// <summary>
 /// One head's attention pattern, large: query tokens down the side, key tokens along the top, the weight under
-/// the pointer. Made by <see cref="Plots.AttentionPattern"/>.
+/// the pointer. Made by <c>Plots.AttentionPattern</c>.
 /// </summary>
 public sealed class AttentionPatternView : View
 {

@@ -7,7 +7,7 @@ namespace LessonKit.Display.Views;
 /// <summary>
 /// One layer's attention patterns in the style of CircuitsVis: a small pattern per head (hover to preview, click to
 /// select) and the selected head's pattern large, with the tokens on both axes and the weight under the pointer.
-/// Made by <see cref="Plots.AttentionPatterns"/>.
+/// Made by <c>Plots.AttentionPatterns</c>.
 /// </summary>
 public sealed class AttentionPatternsView : View
 {

@@ -7,8 +7,8 @@ namespace LessonKit.Display.Views;
 /// <summary>
 /// A horizontal bar chart (static HTML, no script): one bar per label, its length proportional to the value, the value
 /// written beside it and in a tooltip. Negative values grow left of a zero line, in another colour. A value that is NaN
-/// or ∞ gets no bar: its value is written in red and a note names it. Made by <see cref="Plots.Bar{T}(IEnumerable{string}, IEnumerable{T}, string?, string?, string?, string?)"/> (and the
-/// lessons' <c>Charts.Bars</c>).
+/// or ∞ gets no bar: its value is written in red and a note names it. Made by <see cref="Plots.Bar{T}(IEnumerable{string}, IEnumerable{T}, string?, string?, string?, string?)"/> (and
+/// <c>Plots.Bars</c>).
 /// </summary>
 public sealed class BarChartView : View
 {

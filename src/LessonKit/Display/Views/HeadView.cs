@@ -8,7 +8,7 @@ namespace LessonKit.Display.Views;
 /// The head view of bertviz: the tokens in two columns, a line from each query token (left) to every key token
 /// (right) it attends to, as opaque as the attention weight, one colour per head. Pick a layer, click a head to
 /// hide or show it (double-click: only that head), hover a token to see only its lines.
-/// Made by <see cref="Plots.HeadView"/>.
+/// Made by <c>Plots.HeadView</c>.
 /// </summary>
 public sealed class HeadView : View
 {

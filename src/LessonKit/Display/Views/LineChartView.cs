@@ -8,7 +8,7 @@ namespace LessonKit.Display.Views;
 /// A line chart as static SVG (no script, nothing from the network): one or more named series, each drawn through its
 /// points in the order given; axes with round ticks, axis titles, a legend, and each point's values in a tooltip on
 /// hover. A y value that is NaN or ∞ cannot be placed, so the line has a gap there and a note says where. The text
-/// form lists the points. Made by <see cref="Plots.Line{TX, TY}"/> (and the lessons' <c>Charts.Lines</c>).
+/// form lists the points. Made by <see cref="Plots.Line{TX, TY}"/> (and <see cref="Plots.Lines"/>).
 /// </summary>
 public sealed class LineChartView : View
 {

@@ -7,7 +7,7 @@ namespace LessonKit.Display.Views;
 /// <summary>
 /// The model view of bertviz: every layer (rows) × every head (columns) as a small attention pattern; click one
 /// to enlarge it with token labels and hover values. A big model's patterns are shrunk to blocks (noted on the view)
-/// so the page stays small. Made by <see cref="Plots.ModelView"/>.
+/// so the page stays small. Made by <c>Plots.ModelView</c>.
 /// </summary>
 public sealed class ModelView : View
 {

@@ -13,7 +13,7 @@ namespace LessonKit.Display.Views;
 /// neurons fire at each token) and output: the final LayerNorm, the unembedding and the softmax give every position a
 /// prediction of its next token; the view shows the last position's most likely next tokens and, at every earlier
 /// position, the token that really comes next with its probability and its loss, −ln P (one forward pass gives them all).
-/// Made by <see cref="Plots.Pipeline"/>.
+/// Made by <c>Plots.Pipeline</c>.
 /// </summary>
 public sealed class PipelineView : View
 {
@@ -42,6 +42,7 @@ public sealed class PipelineView : View
         if (ids.Length != tokens.Length)
             throw new ArgumentException($"Pipeline needs one id per token, but got {tokens.Length} tokens and {ids.Length} ids.", nameof(ids));
         if (tokens.Length == 0) throw new ArgumentException("Pipeline needs at least one token.", nameof(tokens));
+        cache.CheckTokenCount(tokens.Length, nameof(tokens));
         _config = cache.Config;
         _tokens = tokens;
         _ids = ids;

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
 using LessonKit.Display;
-using LessonKit.Display.Views;
+using LessonKit.Lessons;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// The model-size lab's result: a table (shape, parameters, load time, forward latency, top next tokens; skipped
-/// models with the reason) and bar charts of parameters and latency. Made by <see cref="Charts.ModelComparison"/>.
+/// models with the reason) and bar charts of parameters and latency. Made by <see cref="Plots.ModelComparison"/>.
 /// </summary>
 public sealed class ModelComparisonView : View
 {

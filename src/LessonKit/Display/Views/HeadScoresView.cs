@@ -5,7 +5,7 @@ using LessonKit.Display.Html;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Views;
 
 /// <summary>A head and the score it got: <c>L3H7: 0.91</c>.</summary>
 /// <param name="Layer">The layer (0 first).</param>
@@ -23,7 +23,7 @@ public sealed record ScoredHead(int Layer, int Head, double Score)
 /// <summary>
 /// One score per attention head (layers as rows, heads as columns), shaded from low to high with the highest
 /// outlined, and a ranking: "which heads attend to the previous token?" measured, not guessed.
-/// Made by <see cref="Charts.HeadScores"/>.
+/// Made by <see cref="Plots.HeadScores"/>.
 /// </summary>
 public sealed class HeadScoresView : View
 {

@@ -3,11 +3,11 @@ using System.Text;
 using LessonKit.Display;
 using LessonKit.Display.Html;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// A table of text cells with a title and notes; columns whose cells are all numbers are right-aligned. Shows itself
-/// in a notebook; the text form is aligned in columns. Made by <see cref="Charts.Table"/> and the lesson helpers.
+/// in a notebook; the text form is aligned in columns. Made by <see cref="Plots.Table"/> and the lesson helpers.
 /// </summary>
 public sealed class TableView : View
 {

@@ -1,8 +1,9 @@
 using System.Text;
 using LessonKit.Display;
 using LessonKit.Display.Html;
+using LessonKit.Lessons;
 
-namespace LessonKit.Lessons;
+namespace LessonKit.Display.Views;
 
 /// <summary>
 /// A learner's observations as a page: each lab question and the text written for it, as it was when saved (a copy,
