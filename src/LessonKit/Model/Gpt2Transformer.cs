@@ -33,11 +33,7 @@ internal sealed class Gpt2Transformer : nn.Module
         wpe = new EmbeddingTable(config.NCtx, config.DModel, device);
         h = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.NLayers).Select(l => new Gpt2Block(config, l, device)).ToArray());
         ln_f = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, HookLnFinalScale, HookLnFinalNormalized, device);
-        // The causal mask: true means "may attend", everywhere in LessonKit (this model, the lessons' exercises and their
-        // reference in Lessons/AttentionReference.cs). It is the meaning the lessons teach, the one of PyTorch's
-        // scaled_dot_product_attention for a bool mask, and Hugging Face GPT-2's own `bias` buffer: this lower triangle.
-        // Attention sets the scores where it is false to -∞.
-        _causalMask = torch.ones(config.NCtx, config.NCtx, dtype: ScalarType.Bool, device: device).tril().DetachFromDisposeScope();
+        _causalMask = CausalMask.Make(config.NCtx, device).DetachFromDisposeScope(); // true = may attend (Model/CausalMask.cs)
         RegisterComponents();
     }
 
