@@ -2,11 +2,11 @@ namespace LessonKit;
 
 /// <summary>
 /// The switch for LessonKit's hand-written kernels: C# loops that take over a few steps of the model when they are
-/// faster than plain TorchSharp (a generation step, a prompt of up to 64 tokens). With <see cref="Enabled"/> false,
+/// faster than plain TorchSharp (a generation step, a short prompt). With <see cref="Enabled"/> false,
 /// the model runs exactly the TorchSharp operations you read in <c>Model/</c>, so you can step through them in a
 /// debugger. Results agree either way to about 1e-5 (the two add the same numbers in a different order); the same
 /// hooks fire with the same shapes, and greedy generation picks the same tokens. Only the speed changes: without the
-/// kernels a generation step of GPT-2 small takes about twice as long (<c>bench/README.md</c> has the figures).
+/// kernels, generation and short prompts run slower (<c>bench/README.md</c> has the figures).
 /// <code>
 /// FastKernels.Enabled = false;   // plain TorchSharp from here on, in every model
 /// var logits = model.Forward(tokens);
