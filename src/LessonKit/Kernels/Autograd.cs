@@ -6,9 +6,10 @@ namespace LessonKit.Kernels;
 /// <summary>
 /// Whether autograd is recording a computation, so the hand-written kernels must step aside. The kernels read and
 /// write tensor memory through pointers: autograd cannot see what they compute, and a result they make carries no
-/// gradient function. Training through them would stop every gradient there without an error. So each place where a
-/// kernel may take over asks <see cref="Records"/> first, and while autograd records, libtorch's own (differentiable)
-/// operations run instead. Inference runs under <c>no_grad</c> and keeps the kernels.
+/// gradient function. Training through them would stop every gradient there without an error. So
+/// <see cref="FastPath"/>, the one place that lets a kernel take over, asks <see cref="Records"/> first, and while
+/// autograd records, libtorch's own (differentiable) operations run instead. Inference runs under <c>no_grad</c> and
+/// keeps the kernels.
 /// </summary>
 internal static class Autograd
 {

@@ -12,8 +12,8 @@ namespace LessonKit.Kernels;
 /// <remarks>
 /// <para>
 /// With a few rows, a product is mostly reading the weights: each weight is used once per row. libtorch hands one
-/// row to a single-threaded BLAS <c>gemv</c> that reads memory at about a third of what the machine can (20 against
-/// 55 GB/s on a 2-core VM), and a few rows to a GEMM that first repacks the whole weight matrix. Here each output is a
+/// row to a single-threaded BLAS <c>gemv</c>, which reads memory at a fraction of what all the cores together can, and
+/// a few rows to a GEMM that first repacks the whole weight matrix. Here each output is a
 /// dot product of one contiguous row of W with each activation row; each core takes a contiguous run of outputs, so
 /// it streams one long stretch of memory, and reads every weight once, however many rows there are.
 /// </para>
@@ -21,9 +21,8 @@ namespace LessonKit.Kernels;
 /// One row (a generation step): one output at a time, a dot product with four running sums, so each core reads one
 /// stream of weights. Two rows or more: four outputs by two rows at a time, eight running sums fed by four weight
 /// vectors and two activation vectors per step, so each weight loaded from memory is used twice; an odd last row
-/// takes the four outputs alone. Measured on a 2-core VM for GPT-2 small's shapes, against libtorch: one row streams
-/// 45 to 55 GB/s (gemv: 20); 16 rows reach 80 to 100 GFLOP/s (GEMM: 59 to 64); 64 rows, 1.07 to 1.5 times GEMM's
-/// speed. Beyond <see cref="MaxRows"/>, libtorch's GEMM catches up.
+/// takes the four outputs alone. Up to <see cref="MaxRows"/> rows this beats libtorch at GPT-2's shapes; beyond it,
+/// libtorch's GEMM catches up (<c>bench/README.md</c> has the figures).
 /// </para>
 /// <para>
 /// Every output is summed in one order whatever the thread count, so results are the same from run to run; they

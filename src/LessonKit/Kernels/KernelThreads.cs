@@ -5,9 +5,9 @@ namespace LessonKit.Kernels;
 /// <summary>
 /// Who gets the cores while a few rows (a generation step, a short prompt) go through the network. Their time goes
 /// to streaming weights in <see cref="FewRowProducts"/>, on all the threads libtorch was allowed; libtorch's own ops
-/// on a few rows are too small to split, and its idle OpenMP threads would otherwise spin for the same cores
-/// (measured on 2 cores: 17 instead of 27 ms a generation step). So libtorch runs single-threaded until the scope
-/// is disposed. libtorch's thread count is process-wide: libtorch work on another thread meanwhile runs
+/// on a few rows are too small to split, and its idle OpenMP threads would otherwise spin for the same cores and slow
+/// every kernel call down. So libtorch runs single-threaded until the scope is disposed
+/// (<see cref="FastPath.CoresForFewRows"/> opens it). libtorch's thread count is process-wide: libtorch work on another thread meanwhile runs
 /// single-threaded too.
 /// </summary>
 internal sealed class KernelThreads : IDisposable

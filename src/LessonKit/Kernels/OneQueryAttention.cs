@@ -1,3 +1,4 @@
+using LessonKit.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,20 +18,39 @@ namespace LessonKit.Kernels;
 /// matrix products, a scale, a softmax), each a few microseconds of overhead for a few thousand multiply-adds. These
 /// loops do it in one pass over the cache, one (sequence, head) row per part, spread over the cores.
 /// <see cref="Fused"/> does the whole step when no hook watches it; when one does, <see cref="Append"/>,
-/// <see cref="Scores"/>, <see cref="Softmax"/> and <see cref="Mix"/> run the same row loops one step at a time, so
-/// hooks can read or replace each result, and watching never changes a number.
+/// <see cref="Scores"/>, <see cref="Softmax"/> and <see cref="Mix"/> run the same row loops one step at a time
+/// (<see cref="WithHooks"/>), so hooks can read or replace each result, and watching never changes a number.
+/// <see cref="FastPath.TryOneQueryAttention"/> decides when these loops run.
 /// </remarks>
 internal static unsafe class OneQueryAttention
 {
     /// <summary>Scores for at most this many keys live on the stack; longer contexts use an array.</summary>
     private const int StackScores = 4096;
 
-    /// <summary>
-    /// Whether <paramref name="qkv"/> [batch, 1, 3, head, d_head] is one float32 CPU position these loops can take,
-    /// with no gradient to record (see <see cref="Autograd"/>).
-    /// </summary>
+    /// <summary>Whether <paramref name="qkv"/> [batch, 1, 3, head, d_head] is one float32 CPU position these loops can take.</summary>
     public static bool Applies(Tensor qkv) =>
-        qkv.size(1) == 1 && qkv.dtype == ScalarType.Float32 && qkv.device_type == DeviceType.CPU && !Autograd.Records(qkv);
+        qkv.size(1) == 1 && qkv.dtype == ScalarType.Float32 && qkv.device_type == DeviceType.CPU;
+
+    /// <summary>
+    /// The step with the layer's hook points: with none watching, <see cref="Fused"/> does it in one call; otherwise
+    /// the same loops run a stage at a time (q, k, v → append → scores → pattern → z) with the hook point after each,
+    /// as the plain path runs them, so a hook sees the usual shapes, its changes count, and watching changes no number.
+    /// qkv [batch, 1, 3, head, d_head] → z [batch, 1, head, d_head].
+    /// </summary>
+    public static Tensor WithHooks(Tensor qkv, LayerKeyValueCache cache, double scale, HookRunner hooks, BlockHookPoints points)
+    {
+        if (!(hooks.Watches(points.Q) || hooks.Watches(points.K) || hooks.Watches(points.V) ||
+              hooks.Watches(points.AttnScores) || hooks.Watches(points.Pattern) || hooks.Watches(points.Z)))
+            return Fused(qkv, cache, scale);
+
+        var q = hooks.Run(points.Q, qkv.select(2, 0)); // [batch, 1, head, d_head]
+        var k = hooks.Run(points.K, qkv.select(2, 1));
+        var v = hooks.Run(points.V, qkv.select(2, 2));
+        Append(cache, k, v);
+        var scores = hooks.Run(points.AttnScores, Scores(q, cache, scale)); // [batch, head, 1, key]
+        var pattern = hooks.Run(points.Pattern, Softmax(scores));
+        return hooks.Run(points.Z, Mix(pattern, cache));
+    }
 
     /// <summary>
     /// The whole step: appends the new key and value from <paramref name="qkv"/> [batch, 1, 3, head, d_head] to

@@ -9,35 +9,36 @@ namespace LessonKit.Kernels;
 /// unembedding to the token embedding, so the matrix is <c>wte</c> itself; it is a third of all the weights.
 /// </summary>
 /// <remarks>
-/// Three ways to compute them quickly, chosen by shape only (never by hooks, so a cached or hooked run gives exactly
-/// the logits of a plain one; between the ways, values differ in the last bits only). While autograd records (training),
-/// libtorch's <c>linear</c> always does it, so the gradient reaches <c>wte</c> and the layers below:
+/// Two ways to compute it faster than libtorch's <c>linear</c>, chosen by the number of rows only (never by hooks, so
+/// a cached or hooked run gives exactly the logits of a plain one; between the ways, values differ in the last bits):
 /// <list type="bullet">
 /// <item>up to <see cref="FewRowProducts.MaxRows"/> rows (a generation step, a short prompt):
 /// <see cref="FewRowProducts.MatrixTimesRows"/>, which reads <c>wte</c> once;</item>
-/// <item>up to <see cref="MaxRowsForBlocks"/> rows: <c>wte · xᵀ</c> a block of tokens at a time, each block's
-/// [tokens, rows] result transposed into place while it is still in cache. BLAS runs this orientation (a tall matrix
-/// times a few columns) faster than <c>x · wteᵀ</c> with its 50257-wide output: 76 against 91 ms at 128 rows for
-/// GPT-2 small, measured on a 2-core VM;</item>
-/// <item>more rows: libtorch's <c>linear</c>, which wins once a block's result no longer fits in cache.</item>
+/// <item>up to <see cref="MaxRows"/> rows: <c>wte · xᵀ</c> a block of tokens at a time, each block's [tokens, rows]
+/// result transposed into place while it is still in cache. BLAS runs this orientation (a tall matrix times a few
+/// columns) faster than <c>x · wteᵀ</c> with its 50257-wide output (<c>bench/README.md</c>).</item>
 /// </list>
+/// More rows: libtorch's <c>linear</c> wins once a block's result no longer fits in cache, and
+/// <see cref="FastPath.TryUnembed"/> leaves them to it.
 /// </remarks>
 internal static class Unembedding
 {
-    private const int MaxRowsForBlocks = 256;
+    /// <summary>The most rows the blocked product takes.</summary>
+    public const int MaxRows = 256;
+
     private const int TokensPerBlock = 4096;
 
-    public static Tensor Logits(Tensor x, Tensor tokenEmbedding)
+    /// <summary>The logits of <paramref name="x"/> [..., d_model] → [..., d_vocab]; null for no rows or more than <see cref="MaxRows"/>.</summary>
+    public static Tensor? TryLogits(Tensor x, Tensor tokenEmbedding)
     {
-        if (Autograd.Records(x, tokenEmbedding)) return nn.functional.linear(x, tokenEmbedding); // training: differentiable
         if (FewRowProducts.Applies(x, tokenEmbedding)) return FewRowProducts.MatrixTimesRows(tokenEmbedding, x);
         long rows = x.NumberOfElements / x.size(-1);
-        if (rows > MaxRowsForBlocks || rows == 0) return nn.functional.linear(x, tokenEmbedding);
+        if (rows > MaxRows || rows == 0) return null;
 
-        long vocabulary = tokenEmbedding.shape[0];
-        var logits = torch.empty([.. x.shape[..^1], vocabulary], dtype: x.dtype, device: x.device);
+        long vocabulary = tokenEmbedding.size(0);
+        var logits = torch.empty(VectorMath.ShapeWithLast(x, vocabulary), dtype: x.dtype, device: x.device);
         using var scope = torch.NewDisposeScope();
-        var columns = x.reshape(rows, x.shape[^1]).t();      // [d_model, rows]
+        var columns = x.reshape(rows, x.size(-1)).t();       // [d_model, rows]
         var output = logits.view(rows, vocabulary);          // [rows, d_vocab], the logits' own memory
         for (long first = 0; first < vocabulary; first += TokensPerBlock)
         {

@@ -41,8 +41,8 @@ internal static unsafe class VectorMath
 
     /// <summary>
     /// The tensor's shape with its last size replaced by <paramref name="last"/>. Read with <c>size(d)</c>, a plain call:
-    /// TorchSharp's <c>shape</c> property costs about 2.4 µs (it fills an array through a callback), which a
-    /// generation step's hundreds of small calls add up to most of a millisecond.
+    /// TorchSharp's <c>shape</c> property fills an array through a callback, which the kernels' many small calls a
+    /// generation step would feel.
     /// </summary>
     public static long[] ShapeWithLast(Tensor tensor, long last)
     {

@@ -9,8 +9,11 @@ namespace LessonKit.Lessons;
 /// </summary>
 internal static class AttentionReference
 {
-    /// <summary>The causal mask [query, key]: true where the query may look at the key (the key is not later).</summary>
-    public static Tensor CausalMask(long positions) => torch.ones(positions, positions, dtype: ScalarType.Bool).tril();
+    /// <summary>
+    /// The causal mask [query, key]: true where the query may attend to the key (the key is not later). The model
+    /// makes its mask in the same place, <c>Model/CausalMask.cs</c>, so a learner's mask is judged by the model's meaning.
+    /// </summary>
+    public static Tensor CausalMask(long positions) => Model.CausalMask.Make(positions);
 
     /// <summary>
     /// softmax(q·kᵀ / √d_head, masked) · v, as an <see cref="AttentionVariant"/> without mistakes computes it.

@@ -40,7 +40,7 @@ internal sealed class Gpt2Attention : nn.Module
 
     /// <param name="x">The first LayerNorm's output [batch, pos, d_model].</param>
     /// <param name="hooks">Runs the hook functions and fills the cache at this layer's attention hook points.</param>
-    /// <param name="causalMask">True where a query may NOT look: [query, key], keys including any cached past; null when nothing is hidden.</param>
+    /// <param name="causalMask">[query, key], keys including any cached past: true where the query may attend to the key; null when every key is allowed.</param>
     /// <param name="pastKeysValues">This layer's KV cache during generation, or null.</param>
     /// <param name="replacement">An attention function to run instead of this one (<see cref="HookedGpt2.RunWithAttention"/>), or null.</param>
     /// <returns>The attention output [batch, pos, d_model] (before it is added to the residual stream).</returns>
@@ -53,18 +53,17 @@ internal sealed class Gpt2Attention : nn.Module
             return replacement.Run(x, _points.Layer, c_attn, c_proj, _nHeads);
         }
 
-        long batch = x.size(0), positions = x.size(1); // size(d): the shape property is slow (see VectorMath.ShapeWithLast)
+        long batch = x.size(0), positions = x.size(1);
 
         // One matmul makes every head's query, key and value: [batch, pos, 3, head, d_head].
         var qkv = c_attn.Forward(x).view(batch, positions, 3, _nHeads, _dHead);
-        var z = pastKeysValues is not null && OneQueryAttention.Applies(qkv)
-            ? OneNewPosition(qkv, hooks, pastKeysValues)
-            : EveryPosition(qkv, hooks, causalMask, pastKeysValues); // [batch, pos, head, d_head]
+        var z = FastPath.TryOneQueryAttention(qkv, pastKeysValues, hooks, _points, _scale) // a generation step: Kernels/FastPath.cs
+            ?? Attention(qkv, hooks, causalMask, pastKeysValues);                          // [batch, pos, head, d_head]
         return c_proj.Forward(z.reshape(batch, positions, _nHeads * _dHead));
     }
 
-    /// <summary>Attention for every position of <paramref name="qkv"/> [batch, pos, 3, head, d_head], in libtorch ops: z [batch, pos, head, d_head].</summary>
-    private Tensor EveryPosition(Tensor qkv, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
+    /// <summary>Scaled dot-product attention with the causal mask, for every position of <paramref name="qkv"/> [batch, pos, 3, head, d_head]: z [batch, pos, head, d_head].</summary>
+    private Tensor Attention(Tensor qkv, HookRunner hooks, Tensor? causalMask, LayerKeyValueCache? pastKeysValues)
     {
         var q = hooks.Run(_points.Q, qkv.select(2, 0)); // [batch, pos, head, d_head]
         var k = hooks.Run(_points.K, qkv.select(2, 1));
@@ -73,36 +72,14 @@ internal sealed class Gpt2Attention : nn.Module
         var queries = q.transpose(1, 2); // [batch, head, query, d_head]
         var keys = k.transpose(1, 2);    // [batch, head, key, d_head]
         var values = v.transpose(1, 2);  // [batch, head, key, d_head]
-        if (pastKeysValues is not null) (keys, values) = pastKeysValues.Append(keys, values);
+        if (pastKeysValues is not null) (keys, values) = pastKeysValues.Append(keys, values); // keys and values of every position so far
 
         // How much each query matches each key, scaled so the softmax does not saturate as d_head grows.
         var scores = torch.matmul(queries, keys.transpose(-2, -1)).mul_(_scale); // [batch, head, query, key]
-        if (causalMask is not null) scores.masked_fill_(causalMask, double.NegativeInfinity); // no looking ahead
+        if (causalMask is not null) scores.masked_fill_(causalMask.logical_not(), double.NegativeInfinity); // no looking ahead
         scores = hooks.Run(_points.AttnScores, scores);
         var pattern = hooks.Run(_points.Pattern, scores.softmax(-1)); // each row sums to 1 over the keys
 
         return hooks.Run(_points.Z, torch.matmul(pattern, values).transpose(1, 2)); // [batch, pos, head, d_head]
     }
-
-    /// <summary>
-    /// A generation step: one new position against every cached key, in <see cref="OneQueryAttention"/>'s loops
-    /// instead of about 20 small libtorch ops. With no hook watching, one call does it all; otherwise the same loops
-    /// run a step at a time with a hook point after each, so watching never changes a number. Returns z [batch, 1, head, d_head].
-    /// </summary>
-    private Tensor OneNewPosition(Tensor qkv, HookRunner hooks, LayerKeyValueCache cache)
-    {
-        if (!WatchesAttention(hooks)) return OneQueryAttention.Fused(qkv, cache, _scale);
-
-        var q = hooks.Run(_points.Q, qkv.select(2, 0)); // [batch, 1, head, d_head]
-        var k = hooks.Run(_points.K, qkv.select(2, 1));
-        var v = hooks.Run(_points.V, qkv.select(2, 2));
-        OneQueryAttention.Append(cache, k, v);
-        var scores = hooks.Run(_points.AttnScores, OneQueryAttention.Scores(q, cache, _scale)); // [batch, head, 1, key]
-        var pattern = hooks.Run(_points.Pattern, OneQueryAttention.Softmax(scores));
-        return hooks.Run(_points.Z, OneQueryAttention.Mix(pattern, cache));
-    }
-
-    private bool WatchesAttention(HookRunner hooks) =>
-        hooks.Watches(_points.Q) || hooks.Watches(_points.K) || hooks.Watches(_points.V) ||
-        hooks.Watches(_points.AttnScores) || hooks.Watches(_points.Pattern) || hooks.Watches(_points.Z);
 }

@@ -19,7 +19,7 @@ internal sealed class Gpt2Transformer : nn.Module
     private readonly ModuleList<Gpt2Block> h;
     private readonly Gpt2LayerNorm ln_f;
 #pragma warning restore IDE1006
-    private readonly Tensor _futureMask; // [n_ctx, n_ctx], true above the diagonal: key after query
+    private readonly Tensor _causalMask; // [n_ctx, n_ctx]: true where query i may attend to key j, j ≤ i
     private readonly Gpt2Config _config;
 
     private static readonly HookPoint HookEmbed = new("hook_embed", null);
@@ -34,7 +34,7 @@ internal sealed class Gpt2Transformer : nn.Module
         wpe = new EmbeddingTable(config.NCtx, config.DModel, device);
         h = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.NLayers).Select(l => new Gpt2Block(config, l, device)).ToArray());
         ln_f = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, HookLnFinalScale, HookLnFinalNormalized, device);
-        _futureMask = torch.ones(config.NCtx, config.NCtx, dtype: ScalarType.Bool, device: device).triu(1).DetachFromDisposeScope();
+        _causalMask = CausalMask.Make(config.NCtx, device).DetachFromDisposeScope(); // true = may attend (Model/CausalMask.cs)
         RegisterComponents();
     }
 
@@ -72,9 +72,8 @@ internal sealed class Gpt2Transformer : nn.Module
 
         // Query i sits at absolute position past + i and may look at keys 0 .. past + i.
         // A single new position (a generation step) may see every key, so it needs no mask.
-        var causalMask = positions == 1 ? null : _futureMask.narrow(0, past, positions).narrow(1, 0, past + positions); // [query, key]
-        // A few rows: the cores go to the weight-streaming kernels, unless training (autograd records) keeps them away.
-        using var threads = Autograd.Records(residual) ? null : KernelThreads.EnterFor(batch * positions);
+        var causalMask = positions == 1 ? null : _causalMask.narrow(0, past, positions).narrow(1, 0, past + positions); // [query, key]
+        using var cores = FastPath.CoresForFewRows(batch * positions, residual); // a few rows: the kernels get the cores (Kernels/FastPath.cs)
         try
         {
             for (int layer = 0; layer < h.Count; layer++)
@@ -82,7 +81,8 @@ internal sealed class Gpt2Transformer : nn.Module
 
             if (lastPositionOnly) residual = residual.narrow(1, positions - 1, 1);
             var normalized = ln_f.Forward(residual, hooks);
-            return Unembedding.Logits(normalized, wte.Weight); // [batch, pos, d_vocab]: each position's score for every token
+            // [batch, pos, d_vocab]: each position's score for every token, x · W_Eᵀ (the unembedding is the token embedding)
+            return FastPath.TryUnembed(normalized, wte.Weight) ?? nn.functional.linear(normalized, wte.Weight);
         }
         catch when (cache is not null)
         {

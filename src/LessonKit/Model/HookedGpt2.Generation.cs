@@ -90,10 +90,9 @@ public sealed partial class HookedGpt2
         // With a cache, only the positions it has not seen yet go through the network (the whole prompt at first, then one token).
         int start = cache?.Length ?? 0;
         var input = torch.tensor(ids.Skip(start).Select(i => (long)i).ToArray(), [1, ids.Count - start], device: Device);
-        // A few new positions (every step after the first, and a short prompt): the weights are streamed by the
-        // few-row kernels on every core, and choosing the token stays on this thread too, so libtorch's idle threads
-        // are not left spinning into the next step.
-        using var threads = KernelThreads.EnterFor(ids.Count - start);
+        // A few new positions (every step after the first, and a short prompt): the cores go to the few-row kernels
+        // for the whole step, choosing the token included, so libtorch's idle threads do not spin into the next step.
+        using var cores = FastPath.CoresForFewRows(ids.Count - start);
         var logits = _network.Forward(input, hooks, cache, lastPositionOnly: true)[0, -1].cpu(); // [d_vocab]
         // A vocabulary padded past the tokenizer's (as nanoGPT's 50304) has ids no text has: never choose them.
         if (Config.DVocab > Tokenizer.VocabSize) logits = logits.narrow(0, 0, Tokenizer.VocabSize);

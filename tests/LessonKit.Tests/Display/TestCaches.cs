@@ -33,7 +33,7 @@ internal static class TestCaches
             cache.Add("hook_embed", torch.randn([batch, length, dModel], generator: generator));
             cache.Add("hook_pos_embed", torch.randn([batch, length, dModel], generator: generator) * 0.5f);
         }
-        using var mask = torch.ones(length, length, dtype: ScalarType.Bool).triu(1);   // true above the diagonal: future keys
+        using var mayAttend = torch.ones(length, length, dtype: ScalarType.Bool).tril();   // the causal mask: true where the query may attend to the key
         // At most 4 distinct random layers (copied for deeper models) keep big test caches quick to build.
         var distinct = new List<Tensor>();
         for (int l = 0; l < layers; l++)
@@ -43,7 +43,7 @@ internal static class TestCaches
                 using var scope = torch.NewDisposeScope();
                 Tensor scores = torch.randn([batch, heads, length, length], generator: generator) * sharpness;
                 if (structured) scores = scores + Structure(heads, length, l);
-                distinct.Add(scores.masked_fill(mask, float.NegativeInfinity).softmax(-1).MoveToOuterDisposeScope());   // [batch, head, query, key]
+                distinct.Add(scores.masked_fill(mayAttend.logical_not(), float.NegativeInfinity).softmax(-1).MoveToOuterDisposeScope());   // [batch, head, query, key]
             }
             cache.Add($"blocks.{l}.attn.hook_pattern", distinct[l % 4].alias());   // a view sharing the storage
             if (mlp) cache.Add($"blocks.{l}.mlp.hook_post", torch.randn([batch, length, dModel * 4], generator: generator));

@@ -6,7 +6,8 @@ namespace LessonKit.Tests.Generation;
 
 /// <summary>
 /// A model wide enough that a pass of a few positions (a generation step, a short prompt) goes through the few-row
-/// kernels for every Conv1D and the unembedding, checked against libtorch's path for longer inputs.
+/// kernels for every Conv1D and the unembedding, checked against libtorch's path for longer inputs; and each check
+/// again with the kernels switched off (<see cref="FastKernels"/>), where plain TorchSharp must pass it too.
 /// </summary>
 public sealed class FewRowPassTests : IDisposable
 {
@@ -15,9 +16,12 @@ public sealed class FewRowPassTests : IDisposable
 
     public void Dispose() => _model.Dispose();
 
-    [Fact]
-    public void Greedy_generation_with_the_kernels_matches_recomputing_every_position()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Greedy_generation_with_the_kernels_matches_recomputing_every_position(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         int[] prompt = [11, 22, 33, 44, 55];
         var cached = _model.GenerateSteps(prompt, maxNewTokens: 30, temperature: 0, stopAtEndOfText: false).ToList();
         var recomputed = _model.GenerateSteps(prompt, maxNewTokens: 30, temperature: 0, useKvCache: false, stopAtEndOfText: false).ToList();
@@ -25,9 +29,12 @@ public sealed class FewRowPassTests : IDisposable
         for (int i = 0; i < cached.Count; i++) Assert.Equal(recomputed[i].Probability, cached[i].Probability, 1e-5);
     }
 
-    [Fact]
-    public void Each_step_agrees_with_a_full_forward_pass()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Each_step_agrees_with_a_full_forward_pass(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         long[] ids = [7, 8, 9, 10, 300, 2999, 0, 42];
         using var cache = _model.NewKeyValueCache();
         using var noGrad = torch.no_grad();
@@ -41,9 +48,12 @@ public sealed class FewRowPassTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_batch_of_two_steps_through_the_cache_as_each_sequence_would_alone()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_batch_of_two_steps_through_the_cache_as_each_sequence_would_alone(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         long[,] ids = { { 7, 8, 9, 10, 300, 2999 }, { 42, 0, 1234, 5, 6, 77 } };
         using var cache = _model.NewKeyValueCache(batch: 2);
         using var noGrad = torch.no_grad();
@@ -58,9 +68,12 @@ public sealed class FewRowPassTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_short_prompt_agrees_with_the_same_positions_of_a_long_one()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_short_prompt_agrees_with_the_same_positions_of_a_long_one(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         // 12 positions take the kernels, 80 take libtorch's GEMM; attention is causal, so the first 12 must agree.
         long[] ids = Enumerable.Range(0, 80).Select(i => (long)(i * 37 % 3000)).ToArray();
         using var noGrad = torch.no_grad();
@@ -81,9 +94,12 @@ public sealed class FewRowPassTests : IDisposable
         return (cache, _model.ForwardWithCache(token, cache, hooks));
     }
 
-    [Fact]
-    public void Watching_the_attention_of_a_generation_step_changes_no_number()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Watching_the_attention_of_a_generation_step_changes_no_number(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         var (plainCache, plain) = StepAfterPrompt();
         var seen = new List<string>();
         var hooks = AttentionPoints.SelectMany(point => Enumerable.Range(0, 2).Select(layer =>
@@ -97,9 +113,12 @@ public sealed class FewRowPassTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Hooks_on_a_generation_step_see_the_usual_shapes_and_their_changes_count()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Hooks_on_a_generation_step_see_the_usual_shapes_and_their_changes_count(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         Tensor? z = null, scores = null;
         var (cache, logits) = StepAfterPrompt(
             ("blocks.0.attn.hook_k", (act, hook) => { Assert.Equal([1L, 1, 4, 64], act.shape); return torch.zeros_like(act); }),
@@ -116,9 +135,12 @@ public sealed class FewRowPassTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_generation_step_whose_attention_hook_throws_leaves_the_cache_as_it_was()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_generation_step_whose_attention_hook_throws_leaves_the_cache_as_it_was(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         using var cache = _model.NewKeyValueCache();
         using (var prompt = torch.tensor(new long[] { 7, 8, 9 }, [1, 3])) using (_model.ForwardWithCache(prompt, cache)) { }
         using var token = torch.tensor(new long[] { 10 }, [1, 1]);
@@ -134,9 +156,12 @@ public sealed class FewRowPassTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_single_token_gives_the_same_logits_with_or_without_hooks_and_cache()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_single_token_gives_the_same_logits_with_or_without_hooks_and_cache(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         using var token = torch.tensor(new long[] { 1234 }, [1, 1]);
         using var plain = _model.Forward(token);
         var (cachedLogits, cache) = _model.RunWithCache(token);

@@ -13,9 +13,12 @@ public sealed class AttentionInsideGpt2SmallTests : IDisposable
 
     public void Dispose() => _model.Dispose();
 
-    [Fact]
-    public void A_correct_attention_passes_in_all_12_layers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // a learner who switched the kernels off
+    public void A_correct_attention_passes_in_all_12_layers(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         var result = Exercises.CheckAttentionInsideGpt2(new LearnerAttentionLayer().Run, _model, "The cat sat on the mat because it was");
         Assert.True(result.Passed, result.ToString());
         Assert.Contains("all 12 layers", result.Message);
@@ -30,9 +33,12 @@ public sealed class AttentionInsideGpt2SmallTests : IDisposable
         Assert.Contains("the mask was not applied", result.Hint);
     }
 
-    [Fact]
-    public void The_whole_layer_check_passes_on_every_layer()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // a learner who switched the kernels off
+    public void The_whole_layer_check_passes_on_every_layer(bool kernels)
     {
+        using var fastPath = FastKernels.Use(kernels);
         var result = Exercises.CheckAttentionLayer(new LearnerAttentionLayer().Run, _model);
         Assert.True(result.Passed, result.ToString());
         Assert.Contains("all 12 layers", result.Message);

@@ -30,6 +30,7 @@ internal static class NamespaceRule
         "KeyValueCache", "GenerationStep", "TokenCandidate",                            // Generation/
         "Plots", "ChartSeries", "HeatmapColors",                                         // Display/
         "PositionalEncoding",                                                            // Positional/
+        "FastKernels",                                                                   // Kernels/
     ];
 
     /// <summary>The namespace a file at <paramref name="relativePath"/> (below src/LessonKit) declaring <paramref name="typeNames"/> belongs in.</summary>
