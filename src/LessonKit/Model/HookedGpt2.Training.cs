@@ -19,7 +19,7 @@ public sealed partial class HookedGpt2
     /// <summary>
     /// The forward pass of training: logits [batch, pos, d_vocab] for token ids [batch, pos], computed with grad mode on,
     /// so autograd records every operation from the weights that require a gradient to the logits, and the hand-written
-    /// kernels step aside (see <c>Kernels/Autograd</c>). No hook runs. The intermediate tensors belong to the caller's
+    /// kernels step aside (<c>Kernels/FastPath</c> decides). No hook runs. The intermediate tensors belong to the caller's
     /// dispose scope; autograd keeps what the backward pass needs until then.
     /// </summary>
     internal Tensor ForwardRecordingGradients(Tensor tokens)
