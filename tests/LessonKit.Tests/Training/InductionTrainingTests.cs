@@ -25,7 +25,7 @@ public sealed class InductionTrainingTests
     [Fact]
     public void The_lessons_toy_learns_to_copy_in_a_phase_change_with_a_layer_0_shortcut_that_fails_at_other_lengths()
     {
-        var probe = new InductionProbe(Vocabulary, Repeat, sequences: 64, seed: 1, startToken: Start);
+        var probe = new InductionProbe(Vocabulary, Repeat, sequences: 32, seed: 1, startToken: Start);
         var untrained = Enumerable.Range(0, 8).Select(seed =>
         {
             using var model = HookedGpt2.FromConfig(Toy, seed);
@@ -64,7 +64,7 @@ public sealed class InductionTrainingTests
         Assert.True(trained.InductionScores[1].max().ToDouble() < 0.1, $"layer 1's scores: {trained.InductionScores[1].ToString(TensorStringStyle.Numpy)}");
         foreach (int length in new[] { 8, 10, 12, 14 })
         {
-            var other = new InductionProbe(Vocabulary, length, sequences: 64, seed: 2, startToken: Start).Measure(toy);
+            var other = new InductionProbe(Vocabulary, length, sequences: 32, seed: 2, startToken: Start).Measure(toy);
             double score = other.InductionScores[best.Layer, best.Head].ToDouble();
             Assert.True(score < 0.05, $"copies of {length}: {best.Name} scores {score:0.00}");
             Assert.True(other.SecondCopyLoss > Math.Log(Vocabulary + 1) - 0.05, $"copies of {length}: loss on the second copy {other.SecondCopyLoss:0.00} is better than a uniform guess");
