@@ -67,7 +67,10 @@ public sealed class InductionTrainingTests
             var other = new InductionProbe(Vocabulary, length, sequences: 32, seed: 2, startToken: Start).Measure(toy);
             double score = other.InductionScores[best.Layer, best.Head].ToDouble();
             Assert.True(score < 0.05, $"copies of {length}: {best.Name} scores {score:0.00}");
-            Assert.True(other.SecondCopyLoss > Math.Log(Vocabulary + 1) - 0.05, $"copies of {length}: loss on the second copy {other.SecondCopyLoss:0.00} is better than a uniform guess");
+            double uniform = Math.Log(Vocabulary + 1);
+            Assert.True(other.SecondCopyLoss > uniform - 0.05, $"copies of {length}: loss on the second copy {other.SecondCopyLoss:0.00} is better than a uniform guess");
+            if (length >= 10)   // "far worse": it copies the token 15 back, confidently and wrongly
+                Assert.True(other.SecondCopyLoss > uniform + 2, $"copies of {length}: loss on the second copy {other.SecondCopyLoss:0.00}");
         }
     }
 
