@@ -81,6 +81,7 @@ public sealed class Trainer : IDisposable
         try
         {
             using var noCollection = new NoGarbageCollection();
+            using var threads = new LibTorchThreads(_options.Threads);
             using var scope = torch.NewDisposeScope();
             using var gradients = new GradientsRequired(_parameters);
             var logits = _model.ForwardRecordingGradients(tokens);        // [batch, pos, d_vocab]
@@ -139,6 +140,24 @@ public sealed class Trainer : IDisposable
         public void Dispose()
         {
             if (_started && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+        }
+    }
+
+    /// <summary>libtorch's thread count (process-wide) set for one step, and restored after it.</summary>
+    private readonly struct LibTorchThreads : IDisposable
+    {
+        private readonly int _before;
+
+        public LibTorchThreads(int? threads)
+        {
+            _before = torch.get_num_threads();
+            if (threads is int n && n != _before) torch.set_num_threads(n);
+            else _before = 0;
+        }
+
+        public void Dispose()
+        {
+            if (_before > 0) torch.set_num_threads(_before);
         }
     }
 

@@ -24,6 +24,14 @@ public sealed record TrainingOptions
     /// <summary>Every this many steps, a progress line (step, mean loss since the last line, time); 0 for none (quiet).</summary>
     public int ProgressEvery { get; init; } = 100;
 
+    /// <summary>
+    /// How many threads libtorch may use during a step, or null for its own setting (all cores). A toy model's matrices
+    /// are too small to split well: one thread can train it faster than several, whose threads spend the step waiting
+    /// for each other (lesson 2.2's toy, on a busy 2-core machine: one thread used a tenth of the CPU time of two per
+    /// step). The setting is restored after every step.
+    /// </summary>
+    public int? Threads { get; init; }
+
     /// <summary>Where the progress lines go; <see cref="Console.Out"/> when null (below the cell in a notebook).</summary>
     public TextWriter? ProgressWriter { get; init; }
 
@@ -39,6 +47,7 @@ public sealed record TrainingOptions
         Require(Beta1 is >= 0 and < 1, $"TrainingOptions.Beta1 must be in [0, 1) (0.9 is usual), but it is {Beta1}.");
         Require(Beta2 is >= 0 and < 1, $"TrainingOptions.Beta2 must be in [0, 1) (0.999 is usual), but it is {Beta2}.");
         Require(MaxGradientNorm >= 0 && !double.IsNaN(MaxGradientNorm), $"TrainingOptions.MaxGradientNorm must be 0 (no clipping) or more, but it is {MaxGradientNorm}.");
+        Require(Threads is null or > 0, $"TrainingOptions.Threads must be null (libtorch's own setting) or 1 or more, but it is {Threads}.");
         Require(ProgressEvery >= 0, $"TrainingOptions.ProgressEvery must be 0 (quiet) or a number of steps, but it is {ProgressEvery}.");
     }
 }

@@ -137,6 +137,10 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Contains(texts, text => text.StartsWith("Attention from 'tired' to 'cat' minus to 'mat'", StringComparison.Ordinal));
         Assert.Contains(texts, text => text.StartsWith("The forward pass of", StringComparison.Ordinal) && text.Contains("next-token loss at 11 positions", StringComparison.Ordinal));
         Assert.Contains(texts, text => text.StartsWith("11 losses from one forward pass", StringComparison.Ordinal));
+        // Training's parallelism: one pass over the text gives the losses that 11 runs over its prefixes give.
+        var parallel = Assert.Single(texts, text => text.StartsWith("11 losses from 1 forward pass over 12 tokens, and from 11 forward passes", StringComparison.Ordinal));
+        double difference = double.Parse(Regex.Match(parallel, @"largest difference (\S+) nats").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(difference, 0, 1e-4);
         Assert.Contains(texts, text => text.StartsWith("Model view: ", StringComparison.Ordinal));
         Assert.Contains(texts, text => text.Contains("Model sizes compared", StringComparison.Ordinal));
         Assert.Equal(Quiz.Count("2.1"), texts.Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
@@ -167,8 +171,19 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("q·k for random unit-variance components", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Model view: ", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Generation speed with and without the KV cache", StringComparison.Ordinal));
+        // Induction heads: measured on the loaded model, then the toy trained in the notebook, with what its text says it learned.
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Induction heads: mean attention", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Loss at each position: 50 random tokens, then the same 50 again", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy's induction score, by training step", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("step 400: mean loss ", StringComparison.Ordinal));
+        // The trainer's progress lines and the summary arrive as one stream of text.
+        Assert.Contains(AllOutputText(executed).SelectMany(text => text.Split('\n')),
+            line => line.StartsWith("After 400 steps: best head L0H", StringComparison.Ordinal) && line.Contains("(layer 0)", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy on copies of other lengths (it trained on 16 only)", StringComparison.Ordinal));
         Assert.Equal(Quiz.Count("2.2"), AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.2", "observations.html")), "the submission saves the observations");
+        foreach (string page in new[] { "induction-heads", "in-context-loss", "toy-induction-score", "toy-loss" })
+            Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.2", page + ".html")), $"the submission cell saves {page}.html");
     }
 
     /// <summary>Lesson 2.2's check cells: causal mask, attention, head split, whole layer, the capstone, top-k, top-p.</summary>

@@ -221,6 +221,25 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void A_step_on_one_thread_gives_the_same_loss_and_restores_libtorchs_thread_count()
+    {
+        using var tokens = RandomTokens(4, 12, 24, seed: 9);
+        double Train(int? threads)
+        {
+            using var model = HookedGpt2.FromConfig(Small, seed: 0);
+            using var trainer = new Trainer(model, new TrainingOptions { ProgressEvery = 0, Threads = threads });
+            trainer.Step(tokens);
+            return trainer.Step(tokens);
+        }
+        int before = torch.get_num_threads();
+        double defaultThreads = Train(null), oneThread = Train(1);
+        Assert.Equal(before, torch.get_num_threads());
+        Assert.Equal(defaultThreads, oneThread, 5);
+        var error = Assert.Throws<ArgumentException>(() => new TrainingOptions { Threads = 0 }.Validate());
+        Assert.Contains("TrainingOptions.Threads", error.Message);
+    }
+
+    [Fact]
     public void One_sequence_without_a_batch_axis_is_an_error_that_says_what_to_do()
     {
         using var model = HookedGpt2.FromConfig(Small, seed: 0);
