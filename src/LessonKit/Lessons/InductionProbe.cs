@@ -12,7 +12,7 @@ namespace LessonKit.Lessons;
 /// <code>
 /// var probe = new InductionProbe(vocabulary: 50256, repeatLength: 50, startToken: 50256); // GPT-2: &lt;|endoftext|&gt; first
 /// var found = probe.Measure(model);
-/// Charts.HeadScores(found.InductionScores, "Induction heads");
+/// Plots.HeadScores(found.InductionScores, "Induction heads");
 /// </code>
 /// </summary>
 public sealed class InductionProbe

@@ -6,7 +6,7 @@ namespace LessonKit.Lessons;
 /// <summary>
 /// Scores that say how much each head's attention pattern looks like a known kind of head, measured on the patterns
 /// of an <see cref="ActivationCache"/> (<c>hook_pattern</c> of every layer, [batch, head, query, key]). Each returns
-/// [layer, head], ready for <see cref="Charts.HeadScores"/>: a mean of attention weights, between 0 and 1.
+/// [layer, head], ready for <see cref="Plots.HeadScores"/>: a mean of attention weights, between 0 and 1.
 /// </summary>
 public static class PatternScores
 {

@@ -1,13 +1,12 @@
 using System.Text.RegularExpressions;
 using LessonKit.Display.Views;
 using LessonKit.Lessons;
-using OldCharts = LessonKit.Lessons.Charts;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LessonKit.Tests.Display.Charts;
 
-/// <summary>The charts and tables a lesson's measurements use (Plots.Lines, Bars, HeadScores, Table), and the old Charts entry point that forwards to them.</summary>
+/// <summary>The charts and tables a lesson's measurements use (Plots.Lines, Bars, HeadScores, Table).</summary>
 public class MeasurementChartTests
 {
     [Fact]
@@ -99,19 +98,5 @@ public class MeasurementChartTests
         string html = Plots.Lines("t", "block", "y", new ChartSeries("s", [0, 1, 2], [3, 13, 20])).ToHtml();
         Assert.DoesNotContain(">0.5<", html);
         Assert.Contains(">1<", html);
-    }
-
-    [Fact]
-    public void The_old_Charts_entry_point_gives_what_Plots_gives()
-    {
-        var series = new ChartSeries("s", [0, 1, 2], [3, 13, 20]);
-        Assert.Equal(Plots.Lines("t", "x", "y", series).ToString(), OldCharts.Lines("t", "x", "y", series).ToString());
-        Assert.Equal(Plots.Bars("b", ["a", "c"], [1, 2], "ms").ToString(), OldCharts.Bars("b", ["a", "c"], [1, 2], "ms").ToString());
-        using var scores = torch.tensor(new float[] { 0.1f, 0.9f, 0.3f, 0.2f }, [2, 2]);
-        Assert.Equal(Plots.HeadScores(scores, "h", "0.0").ToString(), OldCharts.HeadScores(scores, "h", "0.0").ToString());
-        Assert.Equal(Plots.Table("T", ["n"], [["1"]]).ToString(), OldCharts.Table("T", ["n"], [["1"]]).ToString());
-        var skipped = ModelMeasurement.Skipped("gpt2-xl", "too big");
-        Assert.Equal(Plots.ModelComparison([skipped], "The cat").ToString(), OldCharts.ModelComparison([skipped], "The cat").ToString());
-        Assert.Contains(typeof(OldCharts).GetCustomAttributes(false), a => a is System.ComponentModel.EditorBrowsableAttribute { State: System.ComponentModel.EditorBrowsableState.Never });
     }
 }
