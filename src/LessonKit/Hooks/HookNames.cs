@@ -38,11 +38,17 @@ public static class HookNames
     /// <summary>Hook points inside each block, relative to <c>blocks.{layer}.</c>, in forward order.</summary>
     public static IReadOnlyList<string> PerBlock { get; } = [.. InBlock.Select(hook => hook.Local)];
 
+    // The hook points outside the blocks: the token and position embeddings, and the final LayerNorm.
+    internal static readonly HookPoint Embed = new("hook_embed", null);
+    internal static readonly HookPoint PosEmbed = new("hook_pos_embed", null);
+    internal static readonly HookPoint LnFinalScale = new("ln_final.hook_scale", null);
+    internal static readonly HookPoint LnFinalNormalized = new("ln_final.hook_normalized", null);
+
     /// <summary>Hook points before the first block.</summary>
-    public static IReadOnlyList<string> BeforeBlocks { get; } = ["hook_embed", "hook_pos_embed"];
+    public static IReadOnlyList<string> BeforeBlocks { get; } = [Embed.Name, PosEmbed.Name];
 
     /// <summary>Hook points after the last block.</summary>
-    public static IReadOnlyList<string> AfterBlocks { get; } = ["ln_final.hook_scale", "ln_final.hook_normalized"];
+    public static IReadOnlyList<string> AfterBlocks { get; } = [LnFinalScale.Name, LnFinalNormalized.Name];
 
     /// <summary>Every hook name of a model with <paramref name="nLayers"/> blocks, in forward order.</summary>
     public static IReadOnlyList<string> All(int nLayers)

@@ -22,18 +22,13 @@ internal sealed class Gpt2Transformer : nn.Module
     private readonly Tensor _causalMask; // [n_ctx, n_ctx]: true where query i may attend to key j, j ≤ i
     private readonly Gpt2Config _config;
 
-    private static readonly HookPoint HookEmbed = new("hook_embed", null);
-    private static readonly HookPoint HookPosEmbed = new("hook_pos_embed", null);
-    private static readonly HookPoint HookLnFinalScale = new("ln_final.hook_scale", null);
-    private static readonly HookPoint HookLnFinalNormalized = new("ln_final.hook_normalized", null);
-
     public Gpt2Transformer(Gpt2Config config, Device device) : base(nameof(Gpt2Transformer))
     {
         _config = config;
         wte = new EmbeddingTable(config.DVocab, config.DModel, device);
         wpe = new EmbeddingTable(config.NCtx, config.DModel, device);
         h = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.NLayers).Select(l => new Gpt2Block(config, l, device)).ToArray());
-        ln_f = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, HookLnFinalScale, HookLnFinalNormalized, device);
+        ln_f = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, HookNames.LnFinalScale, HookNames.LnFinalNormalized, device);
         _causalMask = CausalMask.Make(config.NCtx, device).DetachFromDisposeScope(); // true = may attend (Model/CausalMask.cs)
         RegisterComponents();
     }
@@ -64,10 +59,10 @@ internal sealed class Gpt2Transformer : nn.Module
         long batch = tokens.size(0), positions = tokens.size(1);
         int past = cache?.Length ?? 0;
 
-        var embed = hooks.Run(HookEmbed, wte.Lookup(tokens)); // [batch, pos, d_model]
+        var embed = hooks.Run(HookNames.Embed, wte.Lookup(tokens)); // [batch, pos, d_model]
         var posEmbed = wpe.Weight.narrow(0, past, positions).expand(batch, positions, -1); // [batch, pos, d_model], a view of W_pos
         // A hook or the cache gets its own copy: an in-place edit of the view would write into the weights.
-        if (hooks.Watches(HookPosEmbed)) posEmbed = hooks.Run(HookPosEmbed, posEmbed.clone());
+        if (hooks.Watches(HookNames.PosEmbed)) posEmbed = hooks.Run(HookNames.PosEmbed, posEmbed.clone());
         var residual = embed + posEmbed;
 
         // Query i sits at absolute position past + i and may look at keys 0 .. past + i.

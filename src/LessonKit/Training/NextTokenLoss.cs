@@ -35,9 +35,9 @@ public static class NextTokenLoss
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
         using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();                                   // inference: autograd records nothing
         var batched = tokens.Dimensions == 1 ? tokens.unsqueeze(0) : tokens;
         var logits = model.Forward(batched);
-        using var noGrad = torch.no_grad();
         return PerPosition(logits, batched).MoveToOuterDisposeScope();
     }
 
