@@ -251,6 +251,56 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Contains(diagnosis, inside);
     }
 
+    [Theory]
+    [InlineData(Lesson21, "l21-52b")]
+    [InlineData(Lesson22, "l22-45")]
+    public void The_core_path_runs_with_every_optional_section_left_out(string lesson, string optionalSubmissionCell)
+    {
+        // A learner may skip any section whose heading says *(optional)*: no core cell may need what its cells make.
+        var notebook = Notebook(lesson);
+        var optional = OptionalCodeCells(notebook).ToHashSet();
+        Assert.Contains(optionalSubmissionCell, optional);
+        var cells = notebook["cells"]!.AsArray();
+        int coreCells = Cells(notebook).Count(c => (string?)c["cell_type"] == "code") - optional.Count;
+        Assert.True(optional.Count >= 15 && coreCells >= 15, $"{lesson}: {optional.Count} optional and {coreCells} core code cells");
+        foreach (var cell in Cells(notebook).Where(c => optional.Contains((string?)c["id"] ?? "")).ToArray()) cells.Remove(cell);
+
+        var executed = CheckAndRun(lesson, notebook, checkOriginal: false);
+
+        var texts = AllOutputText(executed).ToArray();
+        string quizLesson = lesson == Lesson21 ? "2.1" : "2.2";
+        Assert.Equal(Quiz.Count(quizLesson), texts.Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
+        if (lesson == Lesson21)
+        {
+            // The core submission cell saved the core path's views; the optional one, left out, would add the others.
+            string submission = Path.Combine(_scratch, "lessons", "submission", "2.1");
+            foreach (string page in new[] { "observations", "pipeline", "loss-per-token", "head-finder", "clue-preference", "sinusoidal-heatmap" })
+                Assert.True(File.Exists(Path.Combine(submission, page + ".html")), $"the core submission cell saves {page}.html");
+            Assert.False(File.Exists(Path.Combine(submission, "model-view.html")), "model-view.html comes from an optional section");
+            Assert.Contains("your observations (0 of 2 written)", File.ReadAllText(Path.Combine(submission, "observations.html")));
+        }
+    }
+
+    [Fact]
+    public void An_optional_section_runs_from_its_heading_to_the_next_heading_of_the_same_or_a_higher_level()
+    {
+        static JsonObject Markdown(string text) => new() { ["cell_type"] = "markdown", ["source"] = text };
+        static JsonObject Code(string id) => new() { ["cell_type"] = "code", ["id"] = id, ["source"] = "var x = 1;" };
+        var notebook = new JsonObject
+        {
+            ["cells"] = new JsonArray(
+                Markdown("# Part A"), Code("a"),
+                Markdown("Some text.\n\n## B *(optional)*"), Code("b"),
+                Markdown("### C, inside B"), Code("c"),
+                Markdown("**Question** *(optional)*: not a heading"), Code("c2"),
+                Markdown("## D"), Code("d"),
+                Markdown("# E *(optional, 10 minutes)*"), Code("e"),
+                Markdown("# F (optional) without the marker's asterisks"), Code("f")),
+        };
+
+        Assert.Equal(["b", "c", "c2", "e"], OptionalCodeCells(notebook));
+    }
+
     private JsonNode Notebook(string fileName) => JsonNode.Parse(File.ReadAllText(runner.LessonPath(fileName)))!;
 
     private JsonNode CheckAndRun(string fileName, JsonNode notebook, bool checkOriginal = true)
@@ -268,6 +318,31 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.DoesNotContain(Cells(executed).Where(c => (string?)c["cell_type"] == "code").SelectMany(c => c["outputs"]!.AsArray()),
             o => (string?)o!["output_type"] == "error");
         return executed;
+    }
+
+    /// <summary>
+    /// The ids of the code cells in optional sections: under a markdown heading that says <c>*(optional</c>, down to the
+    /// next heading of the same or a higher level (docs/authoring-lessons.md, "Say how long it takes, honestly").
+    /// </summary>
+    private static IEnumerable<string> OptionalCodeCells(JsonNode notebook)
+    {
+        var open = new List<(int Level, bool Optional)>();   // the headings the current cell sits under, outermost first
+        foreach (var cell in Cells(notebook))
+        {
+            if ((string?)cell["cell_type"] == "markdown")
+            {
+                foreach (Match heading in Regex.Matches(Source(cell), @"^(#+)\s+(.*)$", RegexOptions.Multiline))
+                {
+                    int level = heading.Groups[1].Length;
+                    open.RemoveAll(h => h.Level >= level);
+                    open.Add((level, heading.Groups[2].Value.Contains("*(optional", StringComparison.Ordinal)));
+                }
+            }
+            else if (open.Any(h => h.Optional))
+            {
+                yield return (string?)cell["id"] ?? throw new InvalidOperationException("a code cell without an id");
+            }
+        }
     }
 
     /// <summary>Replaces each exercise cell (the starting code that throws) with the solution folded under it; returns how many.</summary>
