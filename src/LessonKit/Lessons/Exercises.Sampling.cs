@@ -20,7 +20,8 @@ public static partial class Exercises
     /// softmax(logits) with every token outside the k most likely set to 0, renormalised to sum to 1. Tried on a
     /// 12-token example (k = 3, 1, 5, 12), then on <paramref name="model"/>'s next-token logits against the filter
     /// <see cref="HookedGpt2.Generate"/> uses (k = 10). Names the usual mistakes: k off by one, the wrong tail, the
-    /// first k ids instead of the most likely, no renormalisation, logits returned instead of probabilities.
+    /// first k ids instead of the most likely, the kept values left in rank order (not at their ids), no renormalisation,
+    /// logits returned instead of probabilities.
     /// </summary>
     public static CheckResult CheckTopK(Func<Tensor, int, Tensor> topK, HookedGpt2? model = null)
     {
@@ -55,7 +56,7 @@ public static partial class Exercises
     /// p (the token that reaches or crosses p is kept), renormalised. Tried on a 12-token example (p = 0.6, 0.25, 0.9,
     /// 1), then on <paramref name="model"/>'s next-token logits against the filter <see cref="HookedGpt2.Generate"/> uses
     /// (p = 0.9). Names the usual mistakes: the crossing token dropped, the wrong tail, the running total in vocabulary
-    /// order, no renormalisation, logits returned instead of probabilities.
+    /// order, the result left in sorted order, no renormalisation, logits returned instead of probabilities.
     /// </summary>
     public static CheckResult CheckTopP(Func<Tensor, double, Tensor> topP, HookedGpt2? model = null)
     {

@@ -40,6 +40,10 @@ internal static class SamplingReference
         new("you kept the first k token ids of the vocabulary, not the k most likely tokens",
             "Choose by probability, not by position: probabilities.topk(k).indexes are the ids to keep.",
             (logits, k) => Renormalised(logits.softmax(-1) * (torch.arange(logits.size(0)) < k).to_type(ScalarType.Float32))),
+        new("the kept probabilities sit in rank order, at ids 0 … k − 1, not at their own tokens' ids",
+            "topk returns each kept value's token id as well: write the values back at those ids, " +
+            "torch.zeros_like(probabilities).index_put_(values, ids) (or scatter), then renormalise.",
+            (logits, k) => Renormalised(InRankOrder(logits.softmax(-1), k))),
         new("nothing was removed: every token keeps its probability",
             "Set the probability of every token outside the k most likely to 0 (then renormalise).",
             (logits, _) => logits.softmax(-1)),
@@ -58,6 +62,10 @@ internal static class SamplingReference
         new("the running total was taken in vocabulary order, not from the most likely token down",
             "Sort the probabilities (descending) first, take the running total (cumsum) of the sorted values, then map the decision back to the token ids (the sort's indexes).",
             (logits, p) => Renormalised(VocabularyOrderNucleus(logits.softmax(-1), p))),
+        new("the kept probabilities are in sorted order (most likely first), not at their tokens' ids: the decision was never put back",
+            "sort returns each sorted value's token id: put the decision back in vocabulary order, " +
+            "torch.zeros_like(probabilities).scatter_(0, ids, keepSorted), multiply the probabilities by it, then renormalise.",
+            (logits, p) => Renormalised(SortedNucleus(logits.softmax(-1), p))),
         new("nothing was removed: every token keeps its probability",
             "Set the probability of every token outside the nucleus to 0 (then renormalise).",
             (logits, _) => logits.softmax(-1)),
@@ -86,6 +94,20 @@ internal static class SamplingReference
         var (sorted, order) = probabilities.sort(descending: false);
         var keepSorted = (sorted.cumsum(0) - sorted) < p;
         return probabilities * torch.zeros_like(sorted).scatter_(0, order, keepSorted.to_type(ScalarType.Float32));
+    }
+
+    /// <summary>The k largest probabilities written at ids 0 … k − 1 (most likely first), every other entry 0.</summary>
+    private static Tensor InRankOrder(Tensor probabilities, int k)
+    {
+        var (sorted, _) = probabilities.sort(descending: true);
+        return sorted * (torch.arange(sorted.size(0)) < k).to_type(sorted.dtype);
+    }
+
+    /// <summary>The nucleus left in sorted order: entry r is the r-th largest probability if kept, else 0.</summary>
+    private static Tensor SortedNucleus(Tensor probabilities, double p)
+    {
+        var (sorted, _) = probabilities.sort(descending: true);
+        return sorted * ((sorted.cumsum(0) - sorted) < p).to_type(sorted.dtype);
     }
 
     private static Tensor VocabularyOrderNucleus(Tensor probabilities, double p) =>

@@ -17,10 +17,18 @@ public class SamplingCheckTests
     }
 
     /// <summary>Top-p as a learner writes it, with switches for the usual mistakes.</summary>
-    private static Func<Tensor, double, Tensor> TopP(bool dropCrosser = false, bool ascending = false, bool unsorted = false, bool renormalise = true) =>
+    private static Func<Tensor, double, Tensor> TopP(bool dropCrosser = false, bool ascending = false, bool unsorted = false, bool renormalise = true,
+        bool leftSorted = false) =>
         (logits, p) =>
         {
             var probabilities = logits.softmax(-1);
+            if (leftSorted)
+            {
+                // Forgets to put the decision back at the token ids: the result stays in sorted order.
+                var (sortedValues, _) = probabilities.sort(descending: true);
+                var keptSorted = sortedValues * ((sortedValues.cumsum(0) - sortedValues) < p).to_type(ScalarType.Float32);
+                return keptSorted / keptSorted.sum();
+            }
             Tensor keep;
             if (unsorted)
             {
@@ -61,6 +69,7 @@ public class SamplingCheckTests
     [InlineData("k+1", "off by one: you kept k + 1 tokens")]
     [InlineData("smallest", "the k LEAST likely tokens")]
     [InlineData("first ids", "the first k token ids of the vocabulary")]
+    [InlineData("rank order", "in rank order, at ids 0 … k − 1, not at their own tokens' ids")]
     [InlineData("nothing removed", "nothing was removed")]
     public void Top_k_mistakes_are_named(string mistake, string diagnosis)
     {
@@ -78,6 +87,14 @@ public class SamplingCheckTests
             {
                 var probabilities = logits.softmax(-1);
                 var kept = torch.cat([probabilities[..k], torch.zeros(probabilities.shape[0] - k)]);
+                return kept / kept.sum();
+            },
+            "rank order" => (logits, k) =>
+            {
+                // Keeps the right values but writes them at ids 0 … k − 1, forgetting topk's ids.
+                var probabilities = logits.softmax(-1);
+                var values = probabilities.topk(k).values;
+                var kept = torch.cat([values, torch.zeros(probabilities.shape[0] - k)]);
                 return kept / kept.sum();
             },
             _ => (logits, _) => logits.softmax(-1),
@@ -146,12 +163,14 @@ public class SamplingCheckTests
     [InlineData("ascending", "the wrong tail")]
     [InlineData("unsorted", "in vocabulary order")]
     [InlineData("not renormalised", "not renormalised")]
+    [InlineData("left sorted", "in sorted order (most likely first), not at their tokens' ids")]
     public void Other_top_p_mistakes_are_named(string mistake, string diagnosis)
     {
         var learner = mistake switch
         {
             "ascending" => TopP(ascending: true),
             "unsorted" => TopP(unsorted: true),
+            "left sorted" => TopP(leftSorted: true),
             _ => TopP(renormalise: false),
         };
         var result = Exercises.CheckTopP(learner);
