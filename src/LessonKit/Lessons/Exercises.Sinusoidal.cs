@@ -83,6 +83,8 @@ public static partial class Exercises
                 shape.SequenceEqual(new long[] { dModel, seqLen }) ? "That is [d_model, positions]: one row per position, one column per dimension. Swap the axes (or build it the other way round)." :
                 shape.SequenceEqual(new long[] { 1, seqLen, dModel }) ? "Drop the batch axis: return [seqLen, dModel] (squeeze(0), or index [0])." :
                 shape.SequenceEqual(new long[] { seqLen, dModel / 2 }) ? "That is one column per pair: every pair i fills two columns, its sine (2i) and its cosine (2i+1)." :
+                shape.SequenceEqual(new long[] { seqLen, dModel / 2, 2 }) ? "That is [positions, pairs, 2], what torch.stack(..., dim: -1) gives: .reshape(seqLen, dModel) then lays each pair's sine and cosine side by side, as columns 2i and 2i+1." :
+                shape.SequenceEqual(new long[] { 2, seqLen, dModel / 2 }) ? "That is [2, positions, pairs]: stacking on dim 0 puts all the sines in one block and all the cosines in another. Stack on the last axis (dim: -1), then .reshape(seqLen, dModel)." :
                 firstShape is not null && shape.SequenceEqual(firstShape) ? "The shape does not follow the arguments: read the sizes from seqLen and dModel instead of fixed numbers." :
                 "One row per position (seqLen rows) and one column per dimension (dModel columns): read both sizes from the arguments.";
             return CheckResult.Fail(SinusoidalExercise, $"{call} has shape {TensorComparison.Shape(shape)}, expected {expected}.", hint);

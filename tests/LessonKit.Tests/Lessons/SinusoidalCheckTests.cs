@@ -188,6 +188,8 @@ public class SinusoidalCheckTests
         AssertNamed(Check((n, d) => Solution(n, d).t()), "has shape [8, 12], expected [12, 8]", "[d_model, positions]");
         AssertNamed(Check((n, d) => Solution(n, d).unsqueeze(0)), "has shape [1, 12, 8]", "batch axis");
         AssertNamed(Check((n, d) => torch.arange(n, dtype: ScalarType.Float32).unsqueeze(1).expand(n, d / 2).sin()), "has shape [12, 4]", "two columns");
+        AssertNamed(Check((n, d) => Solution(n, d).reshape(n, d / 2, 2)), "has shape [12, 4, 2]", ".reshape(seqLen, dModel) then lays each pair");      // stacked, not reshaped
+        AssertNamed(Check((n, d) => Solution(n, d).reshape(n, d / 2, 2).permute(2, 0, 1)), "has shape [2, 12, 4]", "Stack on the last axis");   // stacked on dim 0
         AssertNamed(Check((n, d) => Solution(n == 10 ? 12 : n, d == 6 ? 8 : d)), "SinusoidalEncoding(10, 6) has shape [12, 8]", "read the sizes from seqLen and dModel");
     }
 

@@ -42,7 +42,7 @@ internal static class Lesson21Quiz
             Quiz.Wrong("To tell the model how many tokens the text holds, so it knows where it ends.",
                 "The length is known anyway; what is missing is where each token stands."),
             Quiz.Right("Attention ignores order: in one layer, shuffling earlier tokens changes nothing.",
-                "A weighted average over a set of tokens does not depend on their order, so one attention layer cannot see it. In a stack of causal layers some order leaks through the mask (section 5 measured it, and Haviv et al., 2022, found that causal models without positions learn some order this way), but GPT-2, like most models, is given the position explicitly: added to each token (sinusoids, a learned table) or built into attention (RoPE, ALiBi)."),
+                "A weighted average over a set of tokens does not depend on their order, so one attention layer cannot see it. In a stack of causal layers some order leaks through the mask (section 5's optional check measures it, and Haviv et al., 2022, found that causal models without positions learn some order this way), but GPT-2, like most models, is given the position explicitly: added to each token (sinusoids, a learned table) or built into attention (RoPE, ALiBi)."),
             Quiz.Wrong("To make attention faster, by letting each head skip the tokens that are far away.",
                 "They add a little work; they exist to carry order."),
             Quiz.Wrong("To replace the token embeddings, which on their own carry no meaning at all.",
