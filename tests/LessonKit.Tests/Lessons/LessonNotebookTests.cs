@@ -125,9 +125,10 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.True(worked.Length >= 3, $"expected the checks of the residual stream, the embeddings and the output stage, found {worked.Length}");
         Assert.All(worked, text => Assert.StartsWith("✔", text));
         var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
-        Assert.Equal(2, exercises.Length);
-        Assert.StartsWith("○ GPT-2's parameter count: not done yet", exercises[0]);
-        Assert.StartsWith("○ Sinusoidal positional encoding: not done yet", exercises[1]);
+        Assert.Equal(3, exercises.Length);
+        Assert.StartsWith("○ GPT-2's LayerNorm: not done yet", exercises[0]);
+        Assert.StartsWith("○ GPT-2's parameter count: not done yet", exercises[1]);
+        Assert.StartsWith("○ Sinusoidal positional encoding: not done yet", exercises[2]);
         var texts = AllOutputText(executed).ToArray();
         // One layer ignores the order of the earlier tokens; the stack does not (measured with the positions off).
         Assert.Contains(texts, text => Regex.IsMatch(text, @"after one attention layer \(attn_out of block 0\): largest change \d(\.\d)?e-[5-9]"));
@@ -147,7 +148,7 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.DoesNotContain(texts, text => text.Contains("Answer:", StringComparison.Ordinal));
 
         string submission = Path.Combine(_scratch, "lessons", "submission", "2.1");
-        foreach (string page in new[] { "index", "observations", "pipeline", "model-view", "head-view", "head-finder", "sinusoidal-heatmap" })
+        foreach (string page in new[] { "index", "observations", "pipeline", "model-view", "head-view", "head-finder", "clue-preference", "sinusoidal-heatmap" })
             Assert.True(File.Exists(Path.Combine(submission, page + ".html")), $"the submission cell saves {page}.html");
         Assert.Contains("your observations (0 of 6 written)", File.ReadAllText(Path.Combine(submission, "observations.html")));
         // The forward-pass diagram is linked from the markdown and embedded in the HTML export.
@@ -196,14 +197,15 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
     public void The_folded_solutions_of_lesson_2_1_pass_their_checks()
     {
         var notebook = Notebook(Lesson21);
-        Assert.Equal(2, PutSolutionsIntoExerciseCells(notebook));
+        Assert.Equal(3, PutSolutionsIntoExerciseCells(notebook));
 
         var executed = CheckAndRun(Lesson21, notebook, checkOriginal: false);
 
         var exercises = OutputsOfCellsStartingWith(executed, "Exercises.Check").ToArray();
-        Assert.Equal(2, exercises.Length);
-        Assert.StartsWith("✔ GPT-2's parameter count: right for all", exercises[0]);
-        Assert.StartsWith("✔ Sinusoidal positional encoding: correct for", exercises[1]);
+        Assert.Equal(3, exercises.Length);
+        Assert.StartsWith("✔ GPT-2's LayerNorm: correct on the test input", exercises[0]);
+        Assert.StartsWith("✔ GPT-2's parameter count: right for all", exercises[1]);
+        Assert.StartsWith("✔ Sinusoidal positional encoding: correct for", exercises[2]);
     }
 
     [Fact]
