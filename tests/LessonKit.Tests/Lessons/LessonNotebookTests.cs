@@ -183,6 +183,8 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy on copies of other lengths (it trained on 16 only)", StringComparison.Ordinal));
         Assert.Equal(Quiz.Count("2.2"), AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.2", "observations.html")), "the submission saves the observations");
+        // The core path's observation (√d_head) and the four of the optional parts.
+        Assert.Contains("your observations (0 of 5 written)", File.ReadAllText(Path.Combine(_scratch, "lessons", "submission", "2.2", "observations.html")));
         foreach (string page in new[] { "induction-heads", "in-context-loss", "toy-induction-score", "toy-loss" })
             Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.2", page + ".html")), $"the submission cell saves {page}.html");
     }
@@ -276,10 +278,22 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         {
             // The core submission cell saved the core path's views; the optional one, left out, would add the others.
             string submission = Path.Combine(_scratch, "lessons", "submission", "2.1");
-            foreach (string page in new[] { "observations", "pipeline", "loss-per-token", "head-finder", "clue-preference", "sinusoidal-heatmap" })
+            foreach (string page in new[] { "observations", "pipeline", "loss-per-token", "head-finder", "sinusoidal-heatmap" })
                 Assert.True(File.Exists(Path.Combine(submission, page + ".html")), $"the core submission cell saves {page}.html");
-            Assert.False(File.Exists(Path.Combine(submission, "model-view.html")), "model-view.html comes from an optional section");
+            foreach (string page in new[] { "model-view", "clue-preference" })
+                Assert.False(File.Exists(Path.Combine(submission, page + ".html")), $"{page}.html comes from an optional section");
+            // The LayerNorm exercise is on the core path.
+            Assert.Contains(texts, text => text.StartsWith("○ GPT-2's LayerNorm: not done yet", StringComparison.Ordinal));
             Assert.Contains("your observations (0 of 2 written)", File.ReadAllText(Path.Combine(submission, "observations.html")));
+        }
+        else
+        {
+            // The core path hands in what it made: the √d_head observation, the recomputed head's pattern and the √d_head table.
+            string submission = Path.Combine(_scratch, "lessons", "submission", "2.2");
+            foreach (string page in new[] { "observations", "attention-pattern", "scaling-table" })
+                Assert.True(File.Exists(Path.Combine(submission, page + ".html")), $"the core submission cell saves {page}.html");
+            Assert.False(File.Exists(Path.Combine(submission, "ablation-effect.html")), "ablation-effect.html comes from an optional part");
+            Assert.Contains("your observations (0 of 1 written)", File.ReadAllText(Path.Combine(submission, "observations.html")));
         }
     }
 
