@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using LessonKit.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -140,24 +141,6 @@ public sealed class Trainer : IDisposable
         public void Dispose()
         {
             if (_started && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
-        }
-    }
-
-    /// <summary>libtorch's thread count (process-wide) set for one step, and restored after it.</summary>
-    private readonly struct LibTorchThreads : IDisposable
-    {
-        private readonly int _before;
-
-        public LibTorchThreads(int? threads)
-        {
-            _before = torch.get_num_threads();
-            if (threads is int n && n != _before) torch.set_num_threads(n);
-            else _before = 0;
-        }
-
-        public void Dispose()
-        {
-            if (_before > 0) torch.set_num_threads(_before);
         }
     }
 
