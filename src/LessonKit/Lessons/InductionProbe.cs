@@ -1,4 +1,5 @@
 using LessonKit.Display.Views;
+using LessonKit.Runtime;
 using LessonKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,10 +41,15 @@ public sealed class InductionProbe
     /// <summary>Where the first copy starts (1 after a start token, else 0); the second starts <see cref="RepeatLength"/> later.</summary>
     public int FirstCopyStart { get; }
 
-    /// <summary>Runs <paramref name="model"/> on the probe's sequences (inference only) and measures every head and position.</summary>
+    /// <summary>
+    /// Runs <paramref name="model"/> on the probe's sequences (inference only) and measures every head and position.
+    /// A small model (d_model ≤ 128, such as a toy being trained) runs on one libtorch thread, restored afterwards: its
+    /// matrices are too small to split, and extra threads only slow it down on a busy machine.
+    /// </summary>
     public InductionMeasurement Measure(HookedGpt2 model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        using var threads = LibTorchThreads.ForInference(model.Config);
         using var scope = torch.NewDisposeScope();
         var (logits, cache) = model.RunWithCache(Tokens, name => name.EndsWith(".attn.hook_pattern", StringComparison.Ordinal));
         using (cache)

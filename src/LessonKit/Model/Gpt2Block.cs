@@ -17,10 +17,12 @@ internal sealed class Gpt2Block : nn.Module
     private readonly Gpt2Mlp mlp;
 #pragma warning restore IDE1006
     private readonly BlockHookPoints _points;
+    private readonly bool _attentionOnly;
 
     public Gpt2Block(Gpt2Config config, int layer, Device device) : base(nameof(Gpt2Block))
     {
         _points = new BlockHookPoints(layer);
+        _attentionOnly = config.AttentionOnly;
         ln_1 = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, _points.Ln1Scale, _points.Ln1Normalized, device);
         attn = new Gpt2Attention(config, _points, device);
         ln_2 = new Gpt2LayerNorm(config.DModel, config.LayerNormEpsilon, _points.Ln2Scale, _points.Ln2Normalized, device);
@@ -46,6 +48,7 @@ internal sealed class Gpt2Block : nn.Module
         var residPre = hooks.Run(_points.ResidPre, residual);
         var attnOut = hooks.Run(_points.AttnOut, attn.Forward(ln_1.Forward(residPre, hooks), hooks, causalMask, pastKeysValues, attention));
         var residMid = hooks.Run(_points.ResidMid, residPre + attnOut);
+        if (_attentionOnly) return hooks.Run(_points.ResidPost, residMid); // Gpt2Config.AttentionOnly: no MLP
         var mlpOut = hooks.Run(_points.MlpOut, mlp.Forward(ln_2.Forward(residMid, hooks), hooks));
         return hooks.Run(_points.ResidPost, residMid + mlpOut);
     }

@@ -40,6 +40,15 @@ public sealed record Gpt2Config
     /// <summary>The MLP's nonlinearity (<c>activation_function</c>): <c>gelu_new</c> (tanh GELU, GPT-2's), <c>gelu</c> (exact erf GELU) or <c>relu</c>.</summary>
     public string ActivationFunction { get; init; } = "gelu_new";
 
+    /// <summary>
+    /// Blocks without their MLP: each block is its LayerNorm and attention only, as in the attention-only toy models of
+    /// Elhage et al. 2021 and Olsson et al. 2022, where every computation is attention heads composing. The MLP weights
+    /// stay in the model (a checkpoint keeps GPT-2's layout) but are never used, so they get no gradient and no hook of
+    /// the MLP fires. No GPT-2 checkpoint is attention-only; <see cref="ToJson"/> writes it as
+    /// <c>"lessonkit_attention_only": true</c>.
+    /// </summary>
+    public bool AttentionOnly { get; init; }
+
     /// <summary>A name to show for the model, such as <c>gpt2</c> or the directory it came from.</summary>
     public string ModelName { get; init; } = "custom";
 
@@ -150,6 +159,7 @@ public sealed record Gpt2Config
             DMlp = Int("n_inner", fallback: 4 * dModel),
             LayerNormEpsilon = Optional("layer_norm_epsilon", 1e-5, "a small positive number such as 1e-05", ReadNumber),
             ActivationFunction = Optional("activation_function", "gelu_new", $"a string, one of {string.Join(", ", SupportedActivations)}", ReadString),
+            AttentionOnly = Optional(AttentionOnlyKey, false, "true or false", ReadBool),
             ModelName = string.IsNullOrWhiteSpace(modelName) ? "custom" : modelName,
         };
         try
@@ -163,14 +173,16 @@ public sealed record Gpt2Config
         return config;
     }
 
+    private const string AttentionOnlyKey = "lessonkit_attention_only"; // LessonKit's own config.json key; Hugging Face ignores it
+
     /// <summary>Two configs are equal when every public value is (a DMlp left at its default equals 4 × DModel given explicitly).</summary>
     public bool Equals(Gpt2Config? other) =>
         other is not null && NLayers == other.NLayers && NHeads == other.NHeads && DModel == other.DModel && DMlp == other.DMlp &&
         NCtx == other.NCtx && DVocab == other.DVocab && LayerNormEpsilon.Equals(other.LayerNormEpsilon) &&
-        ActivationFunction == other.ActivationFunction && ModelName == other.ModelName;
+        ActivationFunction == other.ActivationFunction && ModelName == other.ModelName && AttentionOnly == other.AttentionOnly;
 
     /// <summary>A hash of the same fields <see cref="Equals(Gpt2Config)"/> compares.</summary>
-    public override int GetHashCode() => HashCode.Combine(NLayers, NHeads, DModel, DMlp, NCtx, DVocab, LayerNormEpsilon, HashCode.Combine(ActivationFunction, ModelName));
+    public override int GetHashCode() => HashCode.Combine(NLayers, NHeads, DModel, DMlp, NCtx, DVocab, LayerNormEpsilon, HashCode.Combine(ActivationFunction, ModelName, AttentionOnly));
 
     /// <summary>Writes this configuration as a Hugging Face <c>config.json</c> text.</summary>
     public string ToJson()
@@ -191,6 +203,7 @@ public sealed record Gpt2Config
             ["bos_token_id"] = 50256,
             ["eos_token_id"] = 50256,
         };
+        if (AttentionOnly) root[AttentionOnlyKey] = true;
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using LessonKit.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,12 +50,14 @@ public sealed class Trainer : IDisposable
         var decayed = named.Where(p => p.Parameter.Dimensions >= 2).Select(p => p.Parameter).ToArray();
         var notDecayed = named.Where(p => p.Parameter.Dimensions < 2).Select(p => p.Parameter).ToArray();
         double lr = _options.LearningRate, beta1 = _options.Beta1, beta2 = _options.Beta2;
+        CheckLayersOffTokenEmbeddings(model.Config, _options.AttentionOffTokenEmbeddings);
         _optimizer = torch.optim.AdamW(
             [
                 new AdamW.ParamGroup(decayed, lr, beta1, beta2, 1e-8, _options.WeightDecay, false, false),
                 new AdamW.ParamGroup(notDecayed, lr, beta1, beta2, 1e-8, 0, false, false),
             ],
             lr, beta1, beta2, 1e-8, _options.WeightDecay, false, false);
+        KeepAttentionOffTokenEmbeddings();
     }
 
     /// <summary>The model being trained.</summary>
@@ -90,6 +93,7 @@ public sealed class Trainer : IDisposable
             if (_options.MaxGradientNorm > 0) torch.nn.utils.clip_grad_norm_(_parameters, _options.MaxGradientNorm);
             _optimizer.step();                                            // AdamW moves every weight against its gradient
             _optimizer.zero_grad();                                       // gradients add up otherwise: start the next step from 0
+            KeepAttentionOffTokenEmbeddings();
             loss = mean.ToDouble();
         }
         finally
@@ -111,6 +115,39 @@ public sealed class Trainer : IDisposable
         if (_disposed) return;
         _disposed = true;
         _optimizer.Dispose();
+    }
+
+    private static void CheckLayersOffTokenEmbeddings(Gpt2Config config, IReadOnlyList<int> layers)
+    {
+        if (layers.Count == 0) return;
+        if (layers.Max() >= config.NLayers)
+            throw new ArgumentException($"TrainingOptions.AttentionOffTokenEmbeddings names layer {layers.Max()}, but the model has layers 0 to {config.NLayers - 1}.");
+        if (config.DVocab >= config.DModel)
+            throw new ArgumentException(
+                $"TrainingOptions.AttentionOffTokenEmbeddings needs directions outside the token embeddings, but the model's {config.DVocab} token embeddings " +
+                $"span all of its d_model = {config.DModel} dimensions. Use a DModel larger than DVocab.");
+    }
+
+    /// <summary>
+    /// For each layer in <see cref="TrainingOptions.AttentionOffTokenEmbeddings"/>: out = z·W_O + b_O (W_O [d_model, d_model],
+    /// rows in, columns out), and every output row loses its projection onto the span of the token embeddings:
+    /// W_O ← W_O − W_O·Q·Qᵀ, b_O ← b_O − b_O·Q·Qᵀ, where Q [d_model, d_vocab] has orthonormal columns spanning the rows of W_E.
+    /// </summary>
+    private void KeepAttentionOffTokenEmbeddings()
+    {
+        if (_options.AttentionOffTokenEmbeddings.Count == 0) return;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var (basis, _) = torch.linalg.qr(_model.EmbeddingWeights.t());      // Q [d_model, d_vocab]: W_Eᵀ = Q·R
+        var projector = basis.mm(basis.t());                                 // [d_model, d_model]: onto the token embeddings
+        var weights = _model.Weights;
+        foreach (int layer in _options.AttentionOffTokenEmbeddings)
+        {
+            var outWeight = weights[$"h.{layer}.attn.c_proj.weight"];        // W_O [d_model, d_model], the live weight
+            var outBias = weights[$"h.{layer}.attn.c_proj.bias"];            // b_O [d_model]
+            outWeight.sub_(outWeight.mm(projector));
+            outBias.sub_(outBias.unsqueeze(0).mm(projector).squeeze(0));
+        }
     }
 
     private void ReportProgress()
@@ -140,24 +177,6 @@ public sealed class Trainer : IDisposable
         public void Dispose()
         {
             if (_started && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
-        }
-    }
-
-    /// <summary>libtorch's thread count (process-wide) set for one step, and restored after it.</summary>
-    private readonly struct LibTorchThreads : IDisposable
-    {
-        private readonly int _before;
-
-        public LibTorchThreads(int? threads)
-        {
-            _before = torch.get_num_threads();
-            if (threads is int n && n != _before) torch.set_num_threads(n);
-            else _before = 0;
-        }
-
-        public void Dispose()
-        {
-            if (_before > 0) torch.set_num_threads(_before);
         }
     }
 

@@ -32,6 +32,17 @@ public sealed record TrainingOptions
     /// </summary>
     public int? Threads { get; init; }
 
+    /// <summary>
+    /// Layers whose attention may not write along the token embeddings. Before the first step and after every step, the
+    /// trainer removes from each such layer's output projection (W_O and b_O) its part along the token embeddings, the
+    /// directions the unembedding reads: what the layer writes then moves no logit directly (only through the final
+    /// LayerNorm's centring and scale), so it can only help through the layers above it, by composition. In a toy this
+    /// closes the shortcuts a first layer finds by copying tokens straight to the output (lesson 2.2: with [0], a
+    /// previous-token head forms in layer 0 and an induction head in layer 1). Needs d_vocab &lt; d_model, so that
+    /// directions outside the token embeddings exist. Empty (the default) for ordinary training.
+    /// </summary>
+    public IReadOnlyList<int> AttentionOffTokenEmbeddings { get; init; } = [];
+
     /// <summary>Where the progress lines go; <see cref="Console.Out"/> when null (below the cell in a notebook).</summary>
     public TextWriter? ProgressWriter { get; init; }
 
@@ -48,6 +59,8 @@ public sealed record TrainingOptions
         Require(Beta2 is >= 0 and < 1, $"TrainingOptions.Beta2 must be in [0, 1) (0.999 is usual), but it is {Beta2}.");
         Require(MaxGradientNorm >= 0 && !double.IsNaN(MaxGradientNorm), $"TrainingOptions.MaxGradientNorm must be 0 (no clipping) or more, but it is {MaxGradientNorm}.");
         Require(Threads is null or > 0, $"TrainingOptions.Threads must be null (libtorch's own setting) or 1 or more, but it is {Threads}.");
+        Require(AttentionOffTokenEmbeddings is not null && AttentionOffTokenEmbeddings.All(layer => layer >= 0) && AttentionOffTokenEmbeddings.Distinct().Count() == AttentionOffTokenEmbeddings.Count,
+            $"TrainingOptions.AttentionOffTokenEmbeddings must list layers (0 for the first) at most once each, but it is [{string.Join(", ", AttentionOffTokenEmbeddings ?? [])}].");
         Require(ProgressEvery >= 0, $"TrainingOptions.ProgressEvery must be 0 (quiet) or a number of steps, but it is {ProgressEvery}.");
     }
 }

@@ -175,12 +175,14 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
         // Induction heads: measured on the loaded model, then the toy trained in the notebook, with what its text says it learned.
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Induction heads: mean attention", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Loss at each position: 50 random tokens, then the same 50 again", StringComparison.Ordinal));
-        Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy's induction score, by training step", StringComparison.Ordinal));
-        Assert.Contains(AllOutputText(executed), text => text.Contains("step 400: mean loss ", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy's heads on copies of 12, by training step", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("step 1000: mean loss ", StringComparison.Ordinal));
         // The trainer's progress lines and the summary arrive as one stream of text.
         Assert.Contains(AllOutputText(executed).SelectMany(text => text.Split('\n')),
-            line => line.StartsWith("After 400 steps: best head L0H", StringComparison.Ordinal) && line.Contains("(layer 0)", StringComparison.Ordinal));
-        Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy on copies of other lengths (it trained on 16 only)", StringComparison.Ordinal));
+            line => line.StartsWith("After 1000 steps, on copies of 12: best induction head L1H", StringComparison.Ordinal) && line.Contains("(layer 1)", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("Previous-token head: L0H", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("with all of layer 0 silenced", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy on copies of other lengths", StringComparison.Ordinal));
         Assert.Equal(Quiz.Count("2.2"), AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.2", "observations.html")), "the submission saves the observations");
         // The core path's observation (√d_head) and the four of the optional parts.
