@@ -43,8 +43,11 @@ public sealed partial class HookedGpt2 : IDisposable
         foreach (var parameter in _network.parameters()) parameter.DetachFromDisposeScope();
         foreach (var buffer in _network.buffers()) buffer.DetachFromDisposeScope();
         _network.eval();
-        ParameterCount = _network.parameters().Sum(p => p.numel());
+        ParameterCount = _network.named_parameters().Where(p => !config.AttentionOnly || !IsMlpSide(p.name)).Sum(p => p.parameter.numel());
     }
+
+    // An attention-only block never runs its second LayerNorm and MLP (Gpt2Config.AttentionOnly): their weights are not counted.
+    private static bool IsMlpSide(string name) => name.Contains(".mlp.", StringComparison.Ordinal) || name.Contains(".ln_2.", StringComparison.Ordinal);
 
     /// <summary>The model's shape: layers, heads, widths, context length, vocabulary size.</summary>
     public Gpt2Config Config { get; }
@@ -55,7 +58,10 @@ public sealed partial class HookedGpt2 : IDisposable
     /// <summary>Where the weights live and the computation runs (CPU unless a CUDA device was asked for).</summary>
     public Device Device { get; }
 
-    /// <summary>Number of parameters; the token embedding, shared with the unembedding, is counted once.</summary>
+    /// <summary>
+    /// Number of parameters the forward pass uses; the token embedding, shared with the unembedding, is counted once.
+    /// An attention-only model (<see cref="Gpt2Config.AttentionOnly"/>) keeps MLP weights it never uses: they are not counted.
+    /// </summary>
     public long ParameterCount { get; }
 
     /// <summary>Every hook point of this model, in the order a forward pass reaches them.</summary>
@@ -94,7 +100,7 @@ public sealed partial class HookedGpt2 : IDisposable
     /// <summary>The model's name and shape: layers, heads, d_model, context, vocabulary, parameters and device.</summary>
     public override string ToString() => _disposed ? $"HookedGpt2 '{Config.ModelName}' (disposed)" :
         $"HookedGpt2 '{Config.ModelName}': {Config.NLayers} layers, {Config.NHeads} heads, d_model {Config.DModel}, " +
-        $"context {Config.NCtx}, vocabulary {Config.DVocab}, {ParameterCount:N0} parameters, on {Device}";
+        $"context {Config.NCtx}, vocabulary {Config.DVocab}, {(Config.AttentionOnly ? "attention-only, " : "")}{ParameterCount:N0} parameters, on {Device}";
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

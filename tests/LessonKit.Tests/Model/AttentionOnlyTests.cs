@@ -72,4 +72,16 @@ public sealed class AttentionOnlyTests
         var error = Assert.Throws<InvalidDataException>(() => Gpt2Config.FromJson(json.Replace("\"lessonkit_attention_only\": true", "\"lessonkit_attention_only\": 1")));
         Assert.Contains("lessonkit_attention_only", error.Message);
     }
+
+    [Fact]
+    public void The_parameter_count_leaves_out_the_unused_mlp_and_second_layernorm_and_the_description_says_attention_only()
+    {
+        using var attentionOnly = HookedGpt2.FromConfig(AttentionOnly, seed: 0);
+        using var withMlp = HookedGpt2.FromConfig(WithMlp, seed: 0);
+        // Per block: ln_2 (2·d) and the MLP (d·4d + 4d + 4d·d + d), with d = 32.
+        const long d = 32, mlpSidePerBlock = 2 * d + (d * 4 * d + 4 * d) + (4 * d * d + d);
+        Assert.Equal(withMlp.ParameterCount - 2 * mlpSidePerBlock, attentionOnly.ParameterCount);
+        Assert.Contains("attention-only", attentionOnly.ToString());
+        Assert.DoesNotContain("attention-only", withMlp.ToString());
+    }
 }
