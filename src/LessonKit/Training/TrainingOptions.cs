@@ -35,11 +35,11 @@ public sealed record TrainingOptions
     /// <summary>
     /// Layers whose attention may not write along the token embeddings. Before the first step and after every step, the
     /// trainer removes from each such layer's output projection (W_O and b_O) its part along the token embeddings, the
-    /// directions the unembedding reads: what the layer writes then moves no logit directly (only through the final
-    /// LayerNorm's centring and scale), so it can only help through the layers above it, by composition. In a toy this
-    /// closes the shortcuts a first layer finds by copying tokens straight to the output (lesson 2.2: with [0], a
-    /// previous-token head forms in layer 0 and an induction head in layer 1). Needs d_vocab &lt; d_model, so that
-    /// directions outside the token embeddings exist. Empty (the default) for ordinary training.
+    /// directions the unembedding reads: what the layer writes then moves no logit directly, only through the final
+    /// LayerNorm (its centring, its scale and its per-dimension weights), so the layer helps mainly through the layers
+    /// above it, by composition. In a toy this closes the shortcuts a first layer finds by copying tokens straight to the
+    /// output (lesson 2.2: with [0], a previous-token head forms in layer 0 and an induction head in layer 1). Needs
+    /// d_vocab &lt; d_model, so that directions outside the token embeddings exist. Empty (the default) for ordinary training.
     /// </summary>
     public IReadOnlyList<int> AttentionOffTokenEmbeddings { get; init; } = [];
 
