@@ -182,6 +182,7 @@ public sealed class LessonNotebookTests(LessonRunner runner) : IClassFixture<Les
             line => line.StartsWith("After 1000 steps, on copies of 12: best induction head L1H", StringComparison.Ordinal) && line.Contains("(layer 1)", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("Previous-token head: L0H", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.Contains("with all of layer 0 silenced", StringComparison.Ordinal));
+        Assert.Contains(AllOutputText(executed), text => text.Contains("with layer 0's note left out of its keys only", StringComparison.Ordinal));
         Assert.Contains(AllOutputText(executed), text => text.StartsWith("The toy on copies of other lengths", StringComparison.Ordinal));
         Assert.Equal(Quiz.Count("2.2"), AllOutputText(executed).Count(text => text.StartsWith("Question: ", StringComparison.Ordinal)));
         Assert.True(File.Exists(Path.Combine(_scratch, "lessons", "submission", "2.2", "observations.html")), "the submission saves the observations");

@@ -85,6 +85,30 @@ public sealed class InductionTrainingTests
         Assert.True(withoutPrevious < induction.Score - 0.3, $"{previous.Name} silenced: {withoutPrevious:0.00} (trained {induction.Score:0.00})");
         Assert.True(withoutLayer0 < 0.35 && withoutLayer0 < withoutPrevious, $"layer 0 silenced: {withoutLayer0:0.00}");
 
+        // K-composition: layer 0's note left out of the induction head's keys only (recomputed from the embeddings, as
+        // the lesson's cell does) removes the stripe; left out of its queries only, the stripe stays.
+        float WithoutLayer0In(string part)
+        {
+            using var scope = torch.NewDisposeScope();
+            int d = toy.Config.DModel, column = part == "q" ? 0 : d;
+            Tensor? embeddings = null;
+            HookFunction remember = (x, hook) => { embeddings = x; return x; };
+            HookFunction fromEmbeddingsOnly = (computed, hook) =>
+            {
+                var normalized = torch.nn.functional.layer_norm(embeddings!, [d], toy.Weights[$"h.{induction.Layer}.ln_1.weight"],
+                    toy.Weights[$"h.{induction.Layer}.ln_1.bias"], toy.Config.LayerNormEpsilon);
+                var fresh = normalized.flatten(0, 1).mm(toy.Weights[$"h.{induction.Layer}.attn.c_attn.weight"].narrow(1, column, d))
+                    + toy.Weights[$"h.{induction.Layer}.attn.c_attn.bias"].narrow(0, column, d);
+                return fresh.view(computed.shape);
+            };
+            var (_, cache) = toy.RunWithHooksAndCache(probe.Tokens, name => name.EndsWith("attn.hook_pattern"),
+                ("blocks.0.hook_resid_pre", remember), ($"blocks.{induction.Layer}.attn.hook_{part}", fromEmbeddingsOnly));
+            using (cache) return Induction(cache, induction);
+        }
+        float keysWithoutLayer0 = WithoutLayer0In("k"), queriesWithoutLayer0 = WithoutLayer0In("q");
+        Assert.True(keysWithoutLayer0 < 0.35, $"layer 0 left out of the keys: {keysWithoutLayer0:0.00} (trained {induction.Score:0.00})");
+        Assert.True(queriesWithoutLayer0 > induction.Score - 0.1, $"layer 0 left out of the queries: {queriesWithoutLayer0:0.00} (trained {induction.Score:0.00})");
+
         // Other lengths: strong across the middle and long end, weaker but far from random at 4 and 5 (never trained).
         float AtLength(int length, out InductionMeasurement found)
         {
