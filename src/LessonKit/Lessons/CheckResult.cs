@@ -70,6 +70,23 @@ public sealed class CheckResult : View
     internal static CheckResult Fail(string exercise, string message, string? hint, params string?[] details) =>
         new(exercise, CheckOutcome.Failed, message, hint, details.OfType<string>());
 
+    /// <summary>
+    /// A failure that names the mistakes the learner's output matched: one gives its diagnosis and hint, several give
+    /// "N things are off: a; and b" and every hint. <paramref name="where"/> (the call or place checked, or null) comes
+    /// first; <paramref name="aside"/> (or null) goes in brackets before the full stop.
+    /// </summary>
+    internal static CheckResult Mistakes(string exercise, IReadOnlyList<(string Diagnosis, string Hint)> mistakes, string? where,
+        string? aside, params string?[] details)
+    {
+        string found = mistakes.Count == 1 ? mistakes[0].Diagnosis
+            : $"{mistakes.Count} things are off: {string.Join("; and ", mistakes.Select(m => m.Diagnosis))}";
+        string message = (where is null ? Capitalized(found) : $"{where}: {found}") + (aside is null ? "" : $" ({aside})") + ".";
+        return Fail(exercise, message, string.Join(" ", mistakes.Select(m => m.Hint)), details);
+    }
+
+    /// <summary>The text with its first letter in upper case.</summary>
+    internal static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
     internal static CheckResult NotDone(string exercise, string what, string? thrownMessage = null) =>
         new(exercise, CheckOutcome.NotDone, $"not done yet: {what} still throws NotImplementedException.",
             "Replace the `throw` with your code, run that cell, then run this check again.",

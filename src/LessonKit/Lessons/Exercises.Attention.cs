@@ -94,11 +94,7 @@ public static partial class Exercises
         foreach (var variant in AttentionReference.AttentionMistakes())
         {
             if (!TensorComparison.Close(output, variant.Compute(q, k, v, mask), nanEqual: variant.MayHaveNaN)) continue;
-            var mistakes = variant.Mistakes(q.shape[^1]).ToArray();
-            return mistakes.Length == 1
-                ? CheckResult.Fail(AttentionExercise, $"{call}: {mistakes[0].Diagnosis}.", mistakes[0].Hint, evidence)
-                : CheckResult.Fail(AttentionExercise, $"{call}: {mistakes.Length} things are off: {string.Join("; and ", mistakes.Select(m => m.Diagnosis))}.",
-                    string.Join(" ", mistakes.Select(m => m.Hint)), evidence);
+            return CheckResult.Mistakes(AttentionExercise, variant.Mistakes(q.shape[^1]).ToArray(), where: call, aside: null, evidence);
         }
         if (TensorComparison.HasNaN(output))
             return CheckResult.Fail(AttentionExercise, $"{call} returned NaN (not a number) values.",

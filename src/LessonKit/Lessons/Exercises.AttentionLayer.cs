@@ -117,11 +117,7 @@ public static partial class Exercises
         foreach (var variant in AttentionLayerVariant.Mistakes())
         {
             if (!Matches(variant.Compute(x, weights), variant.MayHaveNaN)) continue;
-            var mistakes = variant.Mistakes(weights).ToArray();
-            return mistakes.Length == 1
-                ? CheckResult.Fail(AttentionLayerExercise, $"{where}: {mistakes[0].Diagnosis}.", mistakes[0].Hint, evidence)
-                : CheckResult.Fail(AttentionLayerExercise, $"{where}, {mistakes.Length} things are off: {string.Join("; and ", mistakes.Select(m => m.Diagnosis))}.",
-                    string.Join(" ", mistakes.Select(m => m.Hint)), evidence);
+            return CheckResult.Mistakes(AttentionLayerExercise, variant.Mistakes(weights).ToArray(), where, aside: null, evidence);
         }
 
         if (model is not null)

@@ -79,11 +79,7 @@ public static partial class Exercises
         foreach (var mistakes in LayerNormReference.Mistakes)
         {
             if (!TensorComparison.Close(output, LayerNormReference.Compute(x, weight, bias, LayerNormEps, mistakes), 1e-3, 1e-3)) continue;
-            var explained = LayerNormReference.Explain(mistakes).ToArray();
-            return explained.Length == 1
-                ? CheckResult.Fail(LayerNormExercise, Capitalized(explained[0].Diagnosis) + ".", explained[0].Hint, evidence)
-                : CheckResult.Fail(LayerNormExercise, $"{explained.Length} things are off: {string.Join("; and ", explained.Select(e => e.Diagnosis))}.",
-                    string.Join(" ", explained.Select(e => e.Hint)), evidence);
+            return CheckResult.Mistakes(LayerNormExercise, LayerNormReference.Explain(mistakes).ToArray(), where: null, aside: null, evidence);
         }
         return CheckResult.Fail(LayerNormExercise, "the values differ from GPT-2's LayerNorm.",
             "Go step by step over the last axis: μ = x.mean([-1], keepdim: true); σ² = ((x − μ)²).mean([-1], keepdim: true) (divided by d_model); " +

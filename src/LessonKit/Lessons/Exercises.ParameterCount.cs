@@ -44,12 +44,7 @@ public static partial class Exercises
         foreach (var mistakes in ParameterCountReference.Mistakes)
         {
             if (!probes.Select((p, i) => ParameterCountReference.Count(p.Config, mistakes) == yours[i]).All(same => same)) continue;
-            var explained = ParameterCountReference.Explain(mistakes).ToArray();
-            return explained.Length == 1
-                ? CheckResult.Fail(ParameterCountExercise, $"{Capitalized(explained[0].Diagnosis)} ({yoursThere}).", explained[0].Hint, evidence)
-                : CheckResult.Fail(ParameterCountExercise,
-                    $"{explained.Length} things are off: {string.Join("; and ", explained.Select(e => e.Diagnosis))} ({yoursThere}).",
-                    string.Join(" ", explained.Select(e => e.Hint)), evidence);
+            return CheckResult.Mistakes(ParameterCountExercise, ParameterCountReference.Explain(mistakes).ToArray(), where: null, aside: yoursThere, evidence);
         }
         if (yours.Distinct().Count() == 1)
             return CheckResult.Fail(ParameterCountExercise, $"CountParameters returns {N(yours[0])} whatever the config.",
@@ -61,7 +56,7 @@ public static partial class Exercises
             return CheckResult.Fail(ParameterCountExercise, $"right for {string.Join(", ", right)}, but not for the others ({yoursThere}).",
                 "Part of the formula is fixed to one model's sizes (768, 12 layers, 1024 positions, ...): read every size from config.", evidence);
         }
-        return CheckResult.Fail(ParameterCountExercise, $"{Capitalized(yoursThere)} ({Difference(yours[wrong[0]] - first.Expected, first.Config.DModel)}).",
+        return CheckResult.Fail(ParameterCountExercise, $"{CheckResult.Capitalized(yoursThere)} ({Difference(yours[wrong[0]] - first.Expected, first.Config.DModel)}).",
             "Go through the weights printed in section 4 (embeddings, block 0, ln_f): a matrix holds rows × columns numbers, a vector its " +
             "length; every block has the same ones, and W_E counts once. A difference that is a multiple of d_model points at vectors: biases or LayerNorms.",
             evidence);
@@ -106,5 +101,4 @@ public static partial class Exercises
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

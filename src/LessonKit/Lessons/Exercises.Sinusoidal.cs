@@ -61,11 +61,7 @@ public static partial class Exercises
             bool matches = Enumerable.Range(0, SmallProbes).All(probe =>
                 TensorComparison.Close(outputs[probe], SinusoidalReference.Encoding(SinusoidalProbes[probe].SeqLen, SinusoidalProbes[probe].DModel, mistakes), 1e-2, 1e-3));
             if (!matches) continue;
-            var explained = SinusoidalReference.Explain(mistakes).ToArray();
-            return explained.Length == 1
-                ? CheckResult.Fail(SinusoidalExercise, Capitalized(explained[0].Diagnosis) + ".", explained[0].Hint, evidence)
-                : CheckResult.Fail(SinusoidalExercise, $"{explained.Length} things are off: {string.Join("; and ", explained.Select(e => e.Diagnosis))}.",
-                    string.Join(" ", explained.Select(e => e.Hint)), evidence);
+            return CheckResult.Mistakes(SinusoidalExercise, SinusoidalReference.Explain(mistakes).ToArray(), where: null, aside: null, evidence);
         }
         return CheckResult.Fail(SinusoidalExercise, "the values differ from the formula.",
             "Check each part against PE[p, 2i] = sin(p / 10000^(2i/d_model)), PE[p, 2i+1] = cos(p / 10000^(2i/d_model)), for p = 0 … seqLen−1 and i = 0 … d_model/2 − 1. " +
